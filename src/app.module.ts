@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from './auth/index.js';
+import { ErrorPageFilter } from './common/error-page.filter.js';
+import type { AppConfig } from './config/app-config.js';
+import { AppConfigModule } from './config/app-config.module.js';
+import { HealthController } from './health/health.controller.js';
+import { HomeController } from './home/home.controller.js';
+import { SessionModule, type SessionStoreOptions } from './session/index.js';
+import { SqliteUserStore } from './users/sqlite-user.store.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        SessionModule.forRoot({
+          isGlobal: true,
+          secret: config.sessionSecrets,
+          name: config.cookieName,
+          store: sessionStore(config),
+          idleTimeout: config.idleTimeout,
+          rememberMaxAge: config.rememberMaxAge,
+          absoluteTimeout: config.absoluteTimeout,
+          purgeInterval: config.purgeInterval,
+          secureCookies: config.trustProxy !== false,
+        }),
+        AuthModule.forRoot({ imports: [UsersModule], userStore: SqliteUserStore }),
+      ],
+      controllers: [HomeController, HealthController],
+      // Registered before AuthModule's filter is consulted? No: Nest tries the most specific
+      // @Catch() match first, so this catch-all only sees what AuthFailureFilter does not.
+      providers: [{ provide: APP_FILTER, useClass: ErrorPageFilter }],
+    };
+  }
+}
+
+function sessionStore(config: AppConfig): SessionStoreOptions {
+  return config.sessionStore === 'sqlite' ? { type: 'sqlite', file: join(config.dataDir, 'sessions.db') } : { type: 'memory' };
+}

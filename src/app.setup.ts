@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import hbs from 'hbs';
+import helmet from 'helmet';
+import type { AppConfig } from './config/app-config.js';
+
+const ROOT = process.cwd();
+
+/** Everything about the HTTP layer that is not a module: main.ts and the e2e tests both call it. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(
+    helmet({
+      // Browsers would turn form posts to a plain-http host (other than localhost) into https.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      strictTransportSecurity: config.trustProxy !== false,
+    }),
+  );
+  app.useBodyParser('urlencoded', { extended: false, limit: '100kb' });
+  app.useBodyParser('json', { limit: '100kb' });
+  app.useStaticAssets(join(ROOT, 'public'), { prefix: '/assets/', maxAge: '1h' });
+  app.setBaseViewsDir(join(ROOT, 'views'));
+  app.setViewEngine('hbs');
+  hbs.registerPartials(join(ROOT, 'views', 'partials'));
+  return app;
+}

@@ -1,0 +1,103 @@
+import { Body, Controller, Get, HttpException, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { SessionService } from '../session/index.js';
+import { AuthService } from './auth.service.js';
+import { fieldErrors, isSameSitePath, loginSchema, registerSchema, type FieldErrors } from './dto/credentials.schema.js';
+import { TooManyAttemptsException } from './login-throttle.js';
+import { Public } from './public.decorator.js';
+
+type FormView = 'login' | 'register';
+
+interface FormState {
+  name?: string;
+  remember?: boolean;
+  next?: string;
+  errors?: FieldErrors;
+  message?: string;
+}
+
+/** Sign-in, registration and sign-out pages. */
+@Public()
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  @Get('login')
+  showLogin(@Query('next') next: unknown, @Res() res: Response): void {
+    this.renderForm(res, 'login', HttpStatus.OK, { next: sameSite(next) });
+  }
+
+  @Post('login')
+  async login(@Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const form = loginSchema.safeParse(body);
+    if (!form.success) return this.rejectForm(res, 'login', body, fieldErrors(form.error));
+    const { name, password, remember, next } = form.data;
+    try {
+      const user = await this.auth.signIn(name, password, req.ip ?? '');
+      await this.sessions.establish(req, { user }, { remember });
+      res.redirect(HttpStatus.SEE_OTHER, next ?? '/');
+    } catch (error) {
+      this.renderFailure(res, 'login', error, { name, remember, next });
+    }
+  }
+
+  @Get('register')
+  showRegister(@Query('next') next: unknown, @Res() res: Response): void {
+    this.renderForm(res, 'register', HttpStatus.OK, { next: sameSite(next) });
+  }
+
+  @Post('register')
+  async register(@Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const form = registerSchema.safeParse(body);
+    if (!form.success) return this.rejectForm(res, 'register', body, fieldErrors(form.error));
+    const { name, password, next } = form.data;
+    try {
+      const user = await this.auth.register(name, password);
+      await this.sessions.establish(req, { user }, { remember: false });
+      res.redirect(HttpStatus.SEE_OTHER, next ?? '/');
+    } catch (error) {
+      this.renderFailure(res, 'register', error, { name, next });
+    }
+  }
+
+  /** Signing out changes state, so it takes a POST; this page only asks. */
+  @Get('logout')
+  confirmLogout(@Res() res: Response): void {
+    res.render('logout', { title: 'Sign out' });
+  }
+
+  @Post('logout')
+  async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.sessions.end(req, res);
+    res.redirect(HttpStatus.SEE_OTHER, '/login');
+  }
+
+  private rejectForm(res: Response, view: FormView, body: unknown, errors: FieldErrors): void {
+    const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    this.renderForm(res, view, HttpStatus.BAD_REQUEST, {
+      name: typeof fields.name === 'string' ? fields.name : undefined,
+      remember: fields.remember !== undefined,
+      next: sameSite(fields.next),
+      errors,
+      message: 'Please correct the fields marked below.',
+    });
+  }
+
+  /** Expected refusals (401, 409, 429) show the form again; anything else is a real error. */
+  private renderFailure(res: Response, view: FormView, error: unknown, state: FormState): void {
+    if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+    if (error instanceof TooManyAttemptsException) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    this.renderForm(res, view, error.getStatus(), { ...state, message: error.message });
+  }
+
+  private renderForm(res: Response, view: FormView, status: number, state: FormState): void {
+    res.status(status).render(view, { title: view === 'login' ? 'Sign in' : 'Create an account', ...state });
+  }
+}
+
+function sameSite(next: unknown): string | undefined {
+  return typeof next === 'string' && isSameSitePath(next) ? next : undefined;
+}

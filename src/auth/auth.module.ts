@@ -1,0 +1,41 @@
+import { Module, type DynamicModule, type InjectionToken, type ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuthFailureFilter } from './auth-failure.filter.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { LoginThrottle } from './login-throttle.js';
+import { PasswordHasher } from './password-hasher.js';
+import { SessionGuard } from './session.guard.js';
+import { UserStore } from './user-store.js';
+
+export interface AuthModuleOptions {
+  /** Modules that provide the user store. */
+  imports?: ModuleMetadata['imports'];
+  /** The provider (class or token) of the `UserStore` to look accounts up in. */
+  userStore: InjectionToken<UserStore>;
+}
+
+/**
+ * Sign-in, registration and sign-out (`/login`, `/register`, `/logout`) on top of SessionModule,
+ * and the global `SessionGuard`: every route needs a signed-in user unless marked `@Public()`.
+ * @example AuthModule.forRoot({ imports: [UsersModule], userStore: SqliteUserStore })
+ */
+@Module({})
+export class AuthModule {
+  static forRoot({ imports = [], userStore }: AuthModuleOptions): DynamicModule {
+    return {
+      module: AuthModule,
+      imports,
+      controllers: [AuthController],
+      providers: [
+        { provide: UserStore, useExisting: userStore },
+        AuthService,
+        PasswordHasher,
+        LoginThrottle,
+        { provide: APP_GUARD, useClass: SessionGuard },
+        { provide: APP_FILTER, useClass: AuthFailureFilter },
+      ],
+      exports: [AuthService, PasswordHasher, UserStore],
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { HttpException, HttpStatus, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import type { SessionUser } from './auth.types.js';
+import { LoginThrottle } from './login-throttle.js';
+import { PasswordHasher } from './password-hasher.js';
+import { NameTakenError, UserStore } from './user-store.js';
+
+/** Wrong name or password. Not an UnauthorizedException: the form is shown again, no redirect. */
+export class InvalidCredentialsException extends HttpException {
+  constructor() {
+    super('Wrong name or password.', HttpStatus.UNAUTHORIZED);
+  }
+}
+
+export class NameTakenException extends HttpException {
+  constructor() {
+    super('That name is taken. Choose another.', HttpStatus.CONFLICT);
+  }
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UserStore,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  /**
+   * The user whose name and password these are. Throws `InvalidCredentialsException`, or
+   * `TooManyAttemptsException` after repeated failures for this name from this address.
+   */
+  async signIn(name: string, password: string, ip: string): Promise<SessionUser> {
+    await this.throttle.assertAllowed(name, ip);
+    const account = await this.accounts(() => this.users.findByName(name));
+    // Verified even for unknown names (against a decoy), so timing does not reveal which exist.
+    if (!(await this.hasher.verify(password, account?.passwordHash)) || !account) {
+      await this.throttle.recordFailure(name, ip);
+      throw new InvalidCredentialsException();
+    }
+    await this.throttle.recordSuccess(name, ip);
+    return { id: account.id, name: account.name };
+  }
+
+  /** Creates the account. Throws `NameTakenException` when the name is in use. */
+  async register(name: string, password: string): Promise<SessionUser> {
+    const passwordHash = await this.hasher.hash(password);
+    try {
+      const account = await this.accounts(() => this.users.create(name, passwordHash));
+      return { id: account.id, name: account.name };
+    } catch (error) {
+      if (error instanceof NameTakenError) throw new NameTakenException();
+      throw error;
+    }
+  }
+
+  /** A failing accounts database is a 503, distinct from wrong input. */
+  private async accounts<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof NameTakenError) throw error;
+      throw new ServiceUnavailableException('Accounts are unavailable for a moment. Please try again shortly.', {
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,10 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const IS_PUBLIC_KEY = 'auth:isPublic';
+
+/**
+ * Opens a handler, or every handler of a controller, to signed-out visitors; `SessionGuard`
+ * denies everything else by default.
+ * @example @Public() @Get('login') showLogin() {}
+ */
+export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);

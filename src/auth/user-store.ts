@@ -1,0 +1,25 @@
+/** An account as the user store keeps it. */
+export interface UserAccount {
+  id: string;
+  name: string;
+  passwordHash: string;
+}
+
+/** Thrown by `UserStore.create` when the name is already in use. */
+export class NameTakenError extends Error {
+  override name = 'NameTakenError';
+}
+
+/**
+ * Where AuthModule finds accounts. The app provides an implementation (the bundled one keeps
+ * them in SQLite); a team can plug in its own.
+ * @example AuthModule.forRoot({ imports: [UsersModule], userStore: SqliteUserStore })
+ */
+export abstract class UserStore {
+  /** Looks a name up, ignoring case. */
+  abstract findByName(name: string): Promise<UserAccount | undefined>;
+  /** Creates an account; rejects with `NameTakenError` if the name (ignoring case) exists. */
+  abstract create(name: string, passwordHash: string): Promise<UserAccount>;
+  /** Resolves when the backing database answers. */
+  abstract ping(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { wantsJson } from '../auth/index.js';
+
+const TITLES: Record<number, string> = {
+  400: 'That request did not make sense',
+  403: 'Not allowed',
+  404: 'Page not found',
+  413: 'That was too much data',
+  429: 'Slow down',
+  500: 'Something went wrong',
+  503: 'Temporarily unavailable',
+};
+
+/**
+ * The last word on every error: a readable page for browsers, JSON for API callers, never a
+ * stack trace. Errors from Express middleware (body parser) carry their status as `status`.
+ */
+@Catch()
+export class ErrorPageFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, message } = this.describe(exception);
+    if (status >= 500) this.logger.error(`${req.method} ${req.path} failed: ${describeCause(exception)}`);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (status === HttpStatus.SERVICE_UNAVAILABLE) res.setHeader('Retry-After', '5');
+    const title = TITLES[status] ?? (status >= 500 ? TITLES[500] : TITLES[400]);
+    if (wantsJson(req)) {
+      res.status(status).json({ statusCode: status, error: title, message });
+    } else {
+      // The guard does not run for unknown routes, so the nav learns of the user here.
+      res.status(status).render('error', { title, status, message, user: req.session?.user });
+    }
+  }
+
+  private describe(exception: unknown): { status: number; message: string } {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return { status, message: status >= 500 && status !== 503 ? 'Please try again.' : exception.message };
+    }
+    const status = (exception as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return { status, message: status === 413 ? 'The form was larger than this site accepts.' : 'The request was malformed.' };
+    }
+    return { status: 500, message: 'Please try again.' };
+  }
+}
+
+function describeCause(exception: unknown): string {
+  const cause = exception instanceof HttpException ? (exception.cause ?? exception) : exception;
+  return cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+}

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Thrown for any bad setting; its message is the one line printed before exiting. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type SessionStoreType = 'sqlite' | 'redis' | 'memory';
+
+export interface AppConfig {
+  port: number;
+  host?: string;
+  production: boolean;
+  dataDir: string;
+  sessionStore: SessionStoreType;
+  redisUrl: string;
+  databaseUrl?: string;
+  /** First entry signs, all verify. */
+  sessionSecrets: string[];
+  /** Value for Express `trust proxy`; `false` when unset. */
+  trustProxy: boolean | number | string;
+  cookieName: string;
+  /** Seconds. */
+  idleTimeout: number;
+  rememberMaxAge: number;
+  absoluteTimeout: number;
+  purgeInterval: number;
+}
+
+const seconds = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value <= 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a positive whole number of seconds (got "${raw}")` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const envSchema = z.object({
+  PORT: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return 3000;
+      const port = Number(raw);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `PORT must be a port number 0-65535 (got "${raw}")` });
+        return z.NEVER;
+      }
+      return port;
+    }),
+  HOST: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+  DATA_DIR: z.string().optional(),
+  SESSION_STORE: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const store = (raw ?? '').trim() || 'sqlite';
+      if (store !== 'sqlite' && store !== 'redis' && store !== 'memory') {
+        ctx.addIssue({ code: 'custom', message: `SESSION_STORE must be sqlite, redis or memory (got "${raw}")` });
+        return z.NEVER;
+      }
+      return store as SessionStoreType;
+    }),
+  REDIS_URL: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  SESSION_SECRET: z.string().optional(),
+  TRUST_PROXY: z.string().optional(),
+  SESSION_COOKIE_NAME: z
+    .string()
+    .optional()
+    .refine((name) => name === undefined || name === '' || /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name), {
+      message: 'SESSION_COOKIE_NAME must be a valid cookie name (letters, digits, - _ .)',
+    }),
+  SESSION_IDLE_TIMEOUT: seconds('SESSION_IDLE_TIMEOUT', 7200),
+  SESSION_REMEMBER_MAX_AGE: seconds('SESSION_REMEMBER_MAX_AGE', 2_592_000),
+  SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 7_776_000),
+  SESSION_PURGE_INTERVAL: seconds('SESSION_PURGE_INTERVAL', 900),
+});
+
+/**
+ * Reads and validates the environment once, at start-up. Every problem becomes a
+ * ConfigError whose message names the variable or path.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues[0].message);
+  const vars = parsed.data;
+  const production = vars.NODE_ENV === 'production';
+  const dataDir = prepareDataDir(resolve(vars.DATA_DIR || './data'));
+  return {
+    port: vars.PORT,
+    host: vars.HOST || undefined,
+    production,
+    dataDir,
+    sessionStore: vars.SESSION_STORE,
+    redisUrl: vars.REDIS_URL || 'redis://127.0.0.1:6379',
+    databaseUrl: vars.DATABASE_URL || undefined,
+    sessionSecrets: sessionSecrets(vars.SESSION_SECRET, production, dataDir),
+    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    cookieName: vars.SESSION_COOKIE_NAME || 'sid',
+    idleTimeout: vars.SESSION_IDLE_TIMEOUT,
+    rememberMaxAge: vars.SESSION_REMEMBER_MAX_AGE,
+    absoluteTimeout: vars.SESSION_ABSOLUTE_TIMEOUT,
+    purgeInterval: vars.SESSION_PURGE_INTERVAL,
+  };
+}
+
+function prepareDataDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new ConfigError(`DATA_DIR ${dir} is not a writable directory (${(error as NodeJS.ErrnoException).code})`);
+  }
+  return dir;
+}
+
+function sessionSecrets(raw: string | undefined, production: boolean, dataDir: string): string[] {
+  if (raw !== undefined && raw.trim() !== '') {
+    const secrets = raw.split(',').map((secret) => secret.trim());
+    if (secrets.some((secret) => secret === '')) {
+      throw new ConfigError('SESSION_SECRET must be a comma-separated list without empty entries');
+    }
+    return secrets;
+  }
+  if (production) throw new ConfigError('SESSION_SECRET is required when NODE_ENV=production');
+  return [devSecret(dataDir)];
+}
+
+/** Outside production a secret is generated once and kept, so restarts keep sessions valid. */
+function devSecret(dataDir: string): string {
+  const file = join(dataDir, 'session-secret');
+  try {
+    // 'wx' fails if another instance on the same DATA_DIR wrote it first; then we read theirs.
+    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new ConfigError(`DATA_DIR ${dataDir}: cannot write ${file} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  }
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret === '') throw new ConfigError(`${file} is empty: delete it to generate a new secret`);
+  return secret;
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | number | string {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value; // Express also accepts addresses, subnets and names such as 'loopback'.
+}

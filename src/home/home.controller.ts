@@ -1,0 +1,16 @@
+import { Controller, Get, Render } from '@nestjs/common';
+import { CurrentUser, type SessionUser } from '../auth/index.js';
+
+@Controller()
+export class HomeController {
+  @Get()
+  @Render('index')
+  index(@CurrentUser() user: SessionUser) {
+    return { title: 'Home', name: user.name };
+  }
+
+  @Get('api/me')
+  me(@CurrentUser() user: SessionUser) {
+    return { name: user.name };
+  }
+}

@@ -1,0 +1,10 @@
+export { CSRF_FIELD, CsrfService } from './csrf.service.js';
+export { RESOLVED_SESSION_OPTIONS, SESSION_DEFAULTS, SESSION_STORE } from './session.constants.js';
+export { SessionLifetime } from './session-lifetime.js';
+export type { ResolvedSessionOptions, SessionModuleOptions, SessionStoreOptions } from './session-options.interface.js';
+export { SESSION_OPTIONS } from './session.module-definition.js';
+export { SessionModule } from './session.module.js';
+export { SessionService, type EstablishOptions } from './session.service.js';
+export { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
+export type { ManagedSessionStore } from './stores/managed-session-store.js';
+import './session.types.js';

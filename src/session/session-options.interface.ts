@@ -1,0 +1,49 @@
+/** Where sessions are kept. */
+export type SessionStoreOptions =
+  /** In-process; for development and tests (lost on restart, not shared). */
+  | { type: 'memory' }
+  /** A SQLite file (WAL), shareable by processes on one machine. */
+  | { type: 'sqlite'; file: string };
+
+export interface SessionModuleOptions {
+  /** Signing secrets: the first signs new cookies, all verify (rotation). */
+  secret: string | string[];
+  /**
+   * Session cookie name; a neutral one does not advertise the framework.
+   * @default 'sid'
+   */
+  name?: string;
+  /**
+   * @default { type: 'memory' }
+   */
+  store?: SessionStoreOptions;
+  /**
+   * Seconds of inactivity after which a browser session (no "remember me") ends.
+   * @default 7200
+   */
+  idleTimeout?: number;
+  /**
+   * Seconds a remembered session lasts without activity (the cookie's Max-Age, sliding).
+   * @default 2592000
+   */
+  rememberMaxAge?: number;
+  /**
+   * Seconds after sign-in when any session ends, whatever the activity.
+   * @default 7776000
+   */
+  absoluteTimeout?: number;
+  /**
+   * Seconds between purges of expired sessions from the store.
+   * @default 900
+   */
+  purgeInterval?: number;
+  /**
+   * Mark cookies `Secure` on HTTPS requests. Behind a TLS-terminating proxy, also set Express
+   * `trust proxy` so the request is known to be HTTPS.
+   * @default false
+   */
+  secureCookies?: boolean;
+}
+
+/** Options with every default applied and the secrets as a list. */
+export type ResolvedSessionOptions = Required<Omit<SessionModuleOptions, 'secret'>> & { secrets: string[] };

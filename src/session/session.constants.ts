@@ -1,0 +1,18 @@
+/** Injection token of the express-session store in use. */
+export const SESSION_STORE = Symbol('SESSION:STORE');
+
+/** Injection token of the options with defaults applied and validated. */
+export const RESOLVED_SESSION_OPTIONS = Symbol('SESSION:RESOLVED_OPTIONS');
+
+/** How often at most a session's `lastSeen` is rewritten (and its expiry moved). */
+export const ACTIVITY_RESOLUTION_MS = 60_000;
+
+export const SESSION_DEFAULTS = {
+  name: 'sid',
+  idleTimeout: 7200,
+  rememberMaxAge: 2_592_000,
+  absoluteTimeout: 7_776_000,
+  purgeInterval: 900,
+  secureCookies: false,
+  csrfCookieName: 'csrf',
+} as const;

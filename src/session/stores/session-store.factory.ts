@@ -1,0 +1,18 @@
+import type { ResolvedSessionOptions } from '../session-options.interface.js';
+import type { SessionLifetime } from '../session-lifetime.js';
+import type { ManagedSessionStore } from './managed-session-store.js';
+import { MemorySessionStore } from './memory-session.store.js';
+import { SqliteSessionStore } from './sqlite-session.store.js';
+
+/** Builds the store named by the options; the seam where further stores plug in. */
+export async function createSessionStore(
+  options: ResolvedSessionOptions,
+  lifetime: SessionLifetime,
+): Promise<ManagedSessionStore> {
+  switch (options.store.type) {
+    case 'memory':
+      return new MemorySessionStore(lifetime);
+    case 'sqlite':
+      return SqliteSessionStore.open(options.store.file, lifetime);
+  }
+}

@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp } from '../../src/app.setup.js';
+import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  dataDir: string;
+  /** A supertest agent: keeps cookies across calls, like one browser. */
+  agent(): request.Agent;
+  close(): Promise<void>;
+}
+
+/** Boots the real AppModule through the same configureApp() as main.ts, on a temp DATA_DIR. */
+export async function createTestApp(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestApp> {
+  const config = loadConfig({ DATA_DIR: dataDir, SESSION_SECRET: 'test-secret', ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  configureApp(app, config);
+  await app.init();
+  return {
+    app,
+    config,
+    dataDir,
+    agent: () => request.agent(app.getHttpServer()),
+    close: async () => {
+      await app.close();
+      if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'nsa-test-'));
+}

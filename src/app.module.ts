@@ -40,5 +40,7 @@ export class AppModule {
 }
 
 function sessionStore(config: AppConfig): SessionStoreOptions {
-  return config.sessionStore === 'sqlite' ? { type: 'sqlite', file: join(config.dataDir, 'sessions.db') } : { type: 'memory' };
+  return config.sessionStore === 'sqlite'
+    ? { type: 'sqlite', file: join(config.dataDir, 'sessions.db') }
+    : { type: 'memory' };
 }

@@ -7,7 +7,10 @@ import type { AppConfig } from './config/app-config.js';
 const ROOT = process.cwd();
 
 /** Everything about the HTTP layer that is not a module: main.ts and the e2e tests both call it. */
-export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
+export function configureApp(
+  app: NestExpressApplication,
+  config: AppConfig,
+): NestExpressApplication {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(

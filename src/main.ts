@@ -42,4 +42,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 await (config.host ? app.listen(config.port, config.host) : app.listen(config.port));
-new Logger('Bootstrap').log(`Listening on ${await app.getUrl()} (sessions: ${config.sessionStore}, data: ${config.dataDir})`);
+new Logger('Bootstrap').log(
+  `Listening on ${await app.getUrl()} (sessions: ${config.sessionStore}, data: ${config.dataDir})`,
+);

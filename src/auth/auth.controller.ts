@@ -1,8 +1,24 @@
-import { Body, Controller, Get, HttpException, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpException,
+  HttpStatus,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SessionService } from '../session/index.js';
 import { AuthService } from './auth.service.js';
-import { fieldErrors, isSameSitePath, loginSchema, registerSchema, type FieldErrors } from './dto/credentials.schema.js';
+import {
+  fieldErrors,
+  isSameSitePath,
+  loginSchema,
+  registerSchema,
+  type FieldErrors,
+} from './dto/credentials.schema.js';
 import { TooManyAttemptsException } from './login-throttle.js';
 import { Public } from './public.decorator.js';
 
@@ -76,7 +92,10 @@ export class AuthController {
   }
 
   private rejectForm(res: Response, view: FormView, body: unknown, errors: FieldErrors): void {
-    const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<
+      string,
+      unknown
+    >;
     this.renderForm(res, view, HttpStatus.BAD_REQUEST, {
       name: typeof fields.name === 'string' ? fields.name : undefined,
       remember: fields.remember !== undefined,
@@ -89,12 +108,15 @@ export class AuthController {
   /** Expected refusals (401, 409, 429) show the form again; anything else is a real error. */
   private renderFailure(res: Response, view: FormView, error: unknown, state: FormState): void {
     if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
-    if (error instanceof TooManyAttemptsException) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof TooManyAttemptsException)
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
     this.renderForm(res, view, error.getStatus(), { ...state, message: error.message });
   }
 
   private renderForm(res: Response, view: FormView, status: number, state: FormState): void {
-    res.status(status).render(view, { title: view === 'login' ? 'Sign in' : 'Create an account', ...state });
+    res
+      .status(status)
+      .render(view, { title: view === 'login' ? 'Sign in' : 'Create an account', ...state });
   }
 }
 

@@ -59,9 +59,12 @@ export class AuthService {
       return await operation();
     } catch (error) {
       if (error instanceof NameTakenError) throw error;
-      throw new ServiceUnavailableException('Accounts are unavailable for a moment. Please try again shortly.', {
-        cause: error,
-      });
+      throw new ServiceUnavailableException(
+        'Accounts are unavailable for a moment. Please try again shortly.',
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -8,7 +8,10 @@ import type { SessionUser } from './auth.types.js';
  * @example @Get('me') me(@CurrentUser('name') name: string) {}
  */
 export const CurrentUser = createParamDecorator(
-  (field: keyof SessionUser | undefined, ctx: ExecutionContext): SessionUser | string | undefined => {
+  (
+    field: keyof SessionUser | undefined,
+    ctx: ExecutionContext,
+  ): SessionUser | string | undefined => {
     const user = ctx.switchToHttp().getRequest<Request>().user;
     return field ? user?.[field] : user;
   },

@@ -7,7 +7,10 @@ const WINDOW_SECONDS = 15 * 60;
 
 export class TooManyAttemptsException extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
-    super('Too many failed attempts for this name. Wait a few minutes and try again.', HttpStatus.TOO_MANY_REQUESTS);
+    super(
+      'Too many failed attempts for this name. Wait a few minutes and try again.',
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 }
 
@@ -17,7 +20,10 @@ export class TooManyAttemptsException extends HttpException {
  */
 @Injectable()
 export class LoginThrottle {
-  private readonly failures = new RateLimiterMemory({ points: MAX_FAILURES, duration: WINDOW_SECONDS });
+  private readonly failures = new RateLimiterMemory({
+    points: MAX_FAILURES,
+    duration: WINDOW_SECONDS,
+  });
 
   /** Throws `TooManyAttemptsException` when this name and address are locked out. */
   async assertAllowed(name: string, ip: string): Promise<void> {

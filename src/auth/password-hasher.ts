@@ -11,10 +11,18 @@ const PARAMS = { logN: 14, r: 8, p: 5 };
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 
-function derive(password: string, salt: Buffer, logN: number, r: number, p: number): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  logN: number,
+  r: number,
+  p: number,
+): Promise<Buffer> {
   const options: ScryptOptions = { N: 2 ** logN, r, p, maxmem: 256 * 2 ** logN * r + 1024 * 1024 };
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key))),
+    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
   );
 }
 
@@ -37,7 +45,15 @@ export class PasswordHasher {
     const [scheme, logN, r, p, salt, key] = encoded.split('$');
     if (scheme !== 'scrypt' || !salt || !key) return false;
     const expected = Buffer.from(key, 'base64url');
-    const actual = await derive(password, Buffer.from(salt, 'base64url'), Number(logN), Number(r), Number(p));
-    return stored !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected);
+    const actual = await derive(
+      password,
+      Buffer.from(salt, 'base64url'),
+      Number(logN),
+      Number(r),
+      Number(p),
+    );
+    return (
+      stored !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected)
+    );
   }
 }

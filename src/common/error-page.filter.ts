@@ -1,4 +1,11 @@
-import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { wantsJson } from '../auth/index.js';
 
@@ -24,7 +31,8 @@ export class ErrorPageFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const { status, message } = this.describe(exception);
-    if (status >= 500) this.logger.error(`${req.method} ${req.path} failed: ${describeCause(exception)}`);
+    if (status >= 500)
+      this.logger.error(`${req.method} ${req.path} failed: ${describeCause(exception)}`);
     if (res.headersSent) {
       res.end();
       return;
@@ -42,11 +50,20 @@ export class ErrorPageFilter implements ExceptionFilter {
   private describe(exception: unknown): { status: number; message: string } {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      return { status, message: status >= 500 && status !== 503 ? 'Please try again.' : exception.message };
+      return {
+        status,
+        message: status >= 500 && status !== 503 ? 'Please try again.' : exception.message,
+      };
     }
     const status = (exception as { status?: unknown } | null)?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return { status, message: status === 413 ? 'The form was larger than this site accepts.' : 'The request was malformed.' };
+      return {
+        status,
+        message:
+          status === 413
+            ? 'The form was larger than this site accepts.'
+            : 'The request was malformed.',
+      };
     }
     return { status: 500, message: 'Please try again.' };
   }

@@ -38,7 +38,10 @@ const seconds = (name: string, fallback: number) =>
       if (raw === undefined || raw.trim() === '') return fallback;
       const value = Number(raw);
       if (!Number.isInteger(value) || value <= 0) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a positive whole number of seconds (got "${raw}")` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a positive whole number of seconds (got "${raw}")`,
+        });
         return z.NEVER;
       }
       return value;
@@ -52,7 +55,10 @@ const envSchema = z.object({
       if (raw === undefined || raw === '') return 3000;
       const port = Number(raw);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        ctx.addIssue({ code: 'custom', message: `PORT must be a port number 0-65535 (got "${raw}")` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `PORT must be a port number 0-65535 (got "${raw}")`,
+        });
         return z.NEVER;
       }
       return port;
@@ -66,7 +72,10 @@ const envSchema = z.object({
     .transform((raw, ctx) => {
       const store = (raw ?? '').trim() || 'sqlite';
       if (store !== 'sqlite' && store !== 'redis' && store !== 'memory') {
-        ctx.addIssue({ code: 'custom', message: `SESSION_STORE must be sqlite, redis or memory (got "${raw}")` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `SESSION_STORE must be sqlite, redis or memory (got "${raw}")`,
+        });
         return z.NEVER;
       }
       return store as SessionStoreType;
@@ -78,9 +87,12 @@ const envSchema = z.object({
   SESSION_COOKIE_NAME: z
     .string()
     .optional()
-    .refine((name) => name === undefined || name === '' || /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name), {
-      message: 'SESSION_COOKIE_NAME must be a valid cookie name (letters, digits, - _ .)',
-    }),
+    .refine(
+      (name) => name === undefined || name === '' || /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name),
+      {
+        message: 'SESSION_COOKIE_NAME must be a valid cookie name (letters, digits, - _ .)',
+      },
+    ),
   SESSION_IDLE_TIMEOUT: seconds('SESSION_IDLE_TIMEOUT', 7200),
   SESSION_REMEMBER_MAX_AGE: seconds('SESSION_REMEMBER_MAX_AGE', 2_592_000),
   SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 7_776_000),
@@ -120,7 +132,9 @@ function prepareDataDir(dir: string): string {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new ConfigError(`DATA_DIR ${dir} is not a writable directory (${(error as NodeJS.ErrnoException).code})`);
+    throw new ConfigError(
+      `DATA_DIR ${dir} is not a writable directory (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
   return dir;
 }
@@ -145,7 +159,9 @@ function devSecret(dataDir: string): string {
     writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new ConfigError(`DATA_DIR ${dataDir}: cannot write ${file} (${(error as NodeJS.ErrnoException).code})`);
+      throw new ConfigError(
+        `DATA_DIR ${dataDir}: cannot write ${file} (${(error as NodeJS.ErrnoException).code})`,
+      );
     }
   }
   const secret = readFileSync(file, 'utf8').trim();

@@ -24,7 +24,9 @@ export class SqliteDatabase {
   static async open(file: string, onError: (error: Error) => void): Promise<SqliteDatabase> {
     const handle = await new Promise<sqlite3.Database>((resolve, reject) => {
       const db: sqlite3.Database = new sqlite3.Database(file, (error) =>
-        error ? reject(new Error(`cannot open SQLite database ${file}: ${error.message}`)) : resolve(db),
+        error
+          ? reject(new Error(`cannot open SQLite database ${file}: ${error.message}`))
+          : resolve(db),
       );
     });
     // Errors of statements run without a callback are emitted here; unheard, they would crash.
@@ -34,12 +36,16 @@ export class SqliteDatabase {
     const database = new SqliteDatabase(handle, file);
     // WAL lets readers and one writer work at once, across processes; FULL syncs every commit so
     // an acknowledged write survives power loss, not only a process crash.
-    await database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+    await database.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;',
+    );
     return database;
   }
 
   exec(sql: string): Promise<void> {
-    return new Promise((resolve, reject) => this.handle.exec(sql, (error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.handle.exec(sql, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   async run(sql: string, params: SqlParams = []): Promise<RunResult> {
@@ -56,7 +62,9 @@ export class SqliteDatabase {
   async all<Row>(sql: string, params: SqlParams = []): Promise<Row[]> {
     const statement = await this.prepared(sql);
     return new Promise((resolve, reject) =>
-      statement.all(params, (error: Error | null, rows: Row[]) => (error ? reject(error) : resolve(rows))),
+      statement.all(params, (error: Error | null, rows: Row[]) =>
+        error ? reject(error) : resolve(rows),
+      ),
     );
   }
 
@@ -68,7 +76,9 @@ export class SqliteDatabase {
     const prepared = await Promise.allSettled(this.statements.values());
     for (const result of prepared) if (result.status === 'fulfilled') await finalize(result.value);
     this.statements.clear();
-    await new Promise<void>((resolve, reject) => this.handle.close((error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.handle.close((error) => (error ? reject(error) : resolve())),
+    );
   }
 
   /** A statement whose prepare failed never calls back its queued runs, so wait for prepare first. */

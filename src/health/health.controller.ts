@@ -18,9 +18,14 @@ export class HealthController {
 
   @Get()
   async check(@Res() res: Response): Promise<void> {
-    const [sessions, accounts] = await Promise.all([probe(this.sessions.ping()), probe(this.users.ping())]);
+    const [sessions, accounts] = await Promise.all([
+      probe(this.sessions.ping()),
+      probe(this.users.ping()),
+    ]);
     const healthy = sessions === 'up' && accounts === 'up';
-    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'error', checks: { sessions, accounts } });
+    res
+      .status(healthy ? 200 : 503)
+      .json({ status: healthy ? 'ok' : 'error', checks: { sessions, accounts } });
   }
 }
 

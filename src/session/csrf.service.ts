@@ -23,7 +23,9 @@ export class CsrfService {
       cookieName: SESSION_DEFAULTS.csrfCookieName,
       cookieOptions: { sameSite: 'lax', path: '/', httpOnly: true, secure: false },
       getCsrfTokenFromRequest: (req) => {
-        const token: unknown = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? req.headers['x-csrf-token'];
+        const token: unknown =
+          (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ??
+          req.headers['x-csrf-token'];
         return typeof token === 'string' ? token : undefined;
       },
     });
@@ -35,7 +37,12 @@ export class CsrfService {
    */
   token(req: Request, res: Response): string {
     return this.csrf.generateCsrfToken(req, res, {
-      cookieOptions: { sameSite: 'lax', path: '/', httpOnly: true, secure: this.options.secureCookies && req.secure },
+      cookieOptions: {
+        sameSite: 'lax',
+        path: '/',
+        httpOnly: true,
+        secure: this.options.secureCookies && req.secure,
+      },
     });
   }
 
@@ -52,7 +59,12 @@ export class CsrfService {
   /** Express middleware: 403 for a state-changing request without a valid token. */
   readonly protect = (req: Request, _res: Response, next: NextFunction): void => {
     if (SAFE_METHODS.has(req.method) || this.csrf.validateRequest(req)) next();
-    else next(new ForbiddenException('The form has expired or did not come from this site. Reload the page and try again.'));
+    else
+      next(
+        new ForbiddenException(
+          'The form has expired or did not come from this site. Reload the page and try again.',
+        ),
+      );
   };
 }
 

@@ -1,7 +1,11 @@
 export { CSRF_FIELD, CsrfService } from './csrf.service.js';
 export { RESOLVED_SESSION_OPTIONS, SESSION_DEFAULTS, SESSION_STORE } from './session.constants.js';
 export { SessionLifetime } from './session-lifetime.js';
-export type { ResolvedSessionOptions, SessionModuleOptions, SessionStoreOptions } from './session-options.interface.js';
+export type {
+  ResolvedSessionOptions,
+  SessionModuleOptions,
+  SessionStoreOptions,
+} from './session-options.interface.js';
 export { SESSION_OPTIONS } from './session.module-definition.js';
 export { SessionModule } from './session.module.js';
 export { SessionService, type EstablishOptions } from './session.service.js';

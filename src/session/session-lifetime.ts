@@ -30,7 +30,9 @@ export class SessionLifetime {
   expiresAt(session: StoredSession, now = Date.now()): number {
     const lastSeen = session.lastSeen ?? now;
     const sliding = lastSeen + (isRemembered(session) ? this.rememberMs : this.idleMs);
-    return session.createdAt === undefined ? sliding : Math.min(sliding, session.createdAt + this.absoluteMs);
+    return session.createdAt === undefined
+      ? sliding
+      : Math.min(sliding, session.createdAt + this.absoluteMs);
   }
 
   hasExpired(session: StoredSession, now = Date.now()): boolean {

@@ -46,4 +46,6 @@ export interface SessionModuleOptions {
 }
 
 /** Options with every default applied and the secrets as a list. */
-export type ResolvedSessionOptions = Required<Omit<SessionModuleOptions, 'secret'>> & { secrets: string[] };
+export type ResolvedSessionOptions = Required<Omit<SessionModuleOptions, 'secret'>> & {
+  secrets: string[];
+};

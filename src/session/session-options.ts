@@ -1,13 +1,23 @@
 import { SESSION_DEFAULTS } from './session.constants.js';
 import type { ResolvedSessionOptions, SessionModuleOptions } from './session-options.interface.js';
 
-const POSITIVE_SECONDS = ['idleTimeout', 'rememberMaxAge', 'absoluteTimeout', 'purgeInterval'] as const;
+const POSITIVE_SECONDS = [
+  'idleTimeout',
+  'rememberMaxAge',
+  'absoluteTimeout',
+  'purgeInterval',
+] as const;
 
 /** Applies defaults and rejects options that cannot work, naming the rule broken. */
 export function resolveSessionOptions(options: SessionModuleOptions): ResolvedSessionOptions {
   const secrets = Array.isArray(options.secret) ? options.secret : [options.secret];
-  if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret === '')) {
-    throw new TypeError('SessionModule: secret must be a non-empty string or a non-empty list of them');
+  if (
+    secrets.length === 0 ||
+    secrets.some((secret) => typeof secret !== 'string' || secret === '')
+  ) {
+    throw new TypeError(
+      'SessionModule: secret must be a non-empty string or a non-empty list of them',
+    );
   }
   const resolved: ResolvedSessionOptions = {
     ...SESSION_DEFAULTS,
@@ -22,11 +32,15 @@ export function resolveSessionOptions(options: SessionModuleOptions): ResolvedSe
   }
   const storeType: string = resolved.store.type;
   if (storeType !== 'memory' && storeType !== 'sqlite') {
-    throw new TypeError(`SessionModule: unknown store type "${storeType}" (expected memory or sqlite)`);
+    throw new TypeError(
+      `SessionModule: unknown store type "${storeType}" (expected memory or sqlite)`,
+    );
   }
   return resolved;
 }
 
 function withoutUndefined<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

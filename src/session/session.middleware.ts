@@ -23,13 +23,20 @@ export function sessionMiddleware(
     store,
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', path: '/', secure: options.secureCookies ? 'auto' : false },
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      secure: options.secureCookies ? 'auto' : false,
+    },
   });
   return [
     (req: Request, res: Response, next: NextFunction) => {
       res.setHeader('Cache-Control', 'no-store');
       res.vary('Cookie');
-      expressSession(req, res, (error?: unknown) => next(error ? new SessionStoreUnavailableException(error) : undefined));
+      expressSession(req, res, (error?: unknown) =>
+        next(error ? new SessionStoreUnavailableException(error) : undefined),
+      );
     },
     (req: Request, _res: Response, next: NextFunction) => {
       enforceLifetime(req, lifetime).then(() => next(), next);

@@ -75,7 +75,10 @@ export class SessionModule
   }
 
   onApplicationBootstrap(): void {
-    this.purgeTimer = setInterval(() => void this.purge(), this.options.purgeInterval * 1000).unref();
+    this.purgeTimer = setInterval(
+      () => void this.purge(),
+      this.options.purgeInterval * 1000,
+    ).unref();
   }
 
   onModuleDestroy(): void {

@@ -27,11 +27,18 @@ export class SessionService {
    * `values`, and saves.
    * @example await sessions.establish(req, { user: { id, name } }, { remember: true });
    */
-  async establish(req: Request, values: Partial<SessionData>, { remember }: EstablishOptions): Promise<void> {
+  async establish(
+    req: Request,
+    values: Partial<SessionData>,
+    { remember }: EstablishOptions,
+  ): Promise<void> {
     const carried = Object.entries(req.session).filter(([key]) => !LIFECYCLE_KEYS.has(key));
     await this.storeCall(() => regenerateSession(req));
     const now = Date.now();
-    Object.assign(req.session, Object.fromEntries(carried), values, { createdAt: now, lastSeen: now });
+    Object.assign(req.session, Object.fromEntries(carried), values, {
+      createdAt: now,
+      lastSeen: now,
+    });
     // The regenerated cookie is a browser-session cookie unless given a lifetime.
     if (remember) req.session.cookie.maxAge = this.options.rememberMaxAge * 1000;
     await this.storeCall(() => saveSession(req));
@@ -43,7 +50,12 @@ export class SessionService {
    */
   async end(req: Request, res: Response): Promise<void> {
     await this.storeCall(() => destroySession(req));
-    res.clearCookie(this.options.name, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.secure(req) });
+    res.clearCookie(this.options.name, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.secure(req),
+    });
   }
 
   /** Saves now rather than when the response ends. */

@@ -28,7 +28,9 @@ export class SqliteUserStore extends UserStore {
   }
 
   static async open(file: string): Promise<SqliteUserStore> {
-    const db = await SqliteDatabase.open(file, (error) => SqliteUserStore.logger.error(`accounts database error: ${error.message}`));
+    const db = await SqliteDatabase.open(file, (error) =>
+      SqliteUserStore.logger.error(`accounts database error: ${error.message}`),
+    );
     try {
       await migrate(db, SCHEMA);
     } catch (error) {
@@ -39,19 +41,20 @@ export class SqliteUserStore extends UserStore {
   }
 
   async findByName(name: string): Promise<UserAccount | undefined> {
-    const row = await this.db.get<UserRow>('SELECT id, name, password_hash FROM users WHERE name = ?', [name]);
+    const row = await this.db.get<UserRow>(
+      'SELECT id, name, password_hash FROM users WHERE name = ?',
+      [name],
+    );
     return row && { id: row.id, name: row.name, passwordHash: row.password_hash };
   }
 
   async create(name: string, passwordHash: string): Promise<UserAccount> {
     const id = randomUUID();
     try {
-      await this.db.run('INSERT INTO users (id, name, password_hash, created_at) VALUES (?, ?, ?, ?)', [
-        id,
-        name,
-        passwordHash,
-        Date.now(),
-      ]);
+      await this.db.run(
+        'INSERT INTO users (id, name, password_hash, created_at) VALUES (?, ?, ?, ?)',
+        [id, name, passwordHash, Date.now()],
+      );
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT') throw new NameTakenError(name);
       throw error;

@@ -18,10 +18,18 @@ export interface TestApp {
 }
 
 /** Boots the real AppModule through the same configureApp() as main.ts, on a temp DATA_DIR. */
-export async function createTestApp(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  dataDir = tempDataDir(),
+): Promise<TestApp> {
   const config = loadConfig({ DATA_DIR: dataDir, SESSION_SECRET: 'test-secret', ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    bodyParser: false,
+    logger: false,
+  });
   configureApp(app, config);
   await app.init();
   return {

@@ -24,8 +24,12 @@ export async function submitForm(
 export const register = (agent: request.Agent, name: string, password = 'correct horse') =>
   submitForm(agent, '/register', '/register', { name, password });
 
-export const signIn = (agent: request.Agent, name: string, password = 'correct horse', extra: Record<string, string> = {}) =>
-  submitForm(agent, '/login', '/login', { name, password, ...extra });
+export const signIn = (
+  agent: request.Agent,
+  name: string,
+  password = 'correct horse',
+  extra: Record<string, string> = {},
+) => submitForm(agent, '/login', '/login', { name, password, ...extra });
 
 /** The Set-Cookie line for one cookie, or undefined. */
 export function setCookie(res: request.Response, name: string): string | undefined {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 // C0 and C1 control characters, DEL included.
+// oxlint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 const name = z
@@ -11,7 +12,10 @@ const name = z
       .string()
       .min(1, 'Enter a name.')
       .max(64, 'Names are at most 64 characters.')
-      .refine((value) => !CONTROL_CHARACTERS.test(value), 'Names cannot contain control characters.'),
+      .refine(
+        (value) => !CONTROL_CHARACTERS.test(value),
+        'Names cannot contain control characters.',
+      ),
   );
 
 const password = z
@@ -40,7 +44,9 @@ export type RegisterForm = z.infer<typeof registerSchema>;
 export type LoginForm = z.infer<typeof loginSchema>;
 
 /** Messages by field name, the first problem of each field. */
-export type FieldErrors = Partial<Record<'name' | 'password' | 'current_password' | 'new_password', string>>;
+export type FieldErrors = Partial<
+  Record<'name' | 'password' | 'current_password' | 'new_password', string>
+>;
 
 export function fieldErrors(error: z.ZodError): FieldErrors {
   const errors: Record<string, string> = {};

@@ -12,7 +12,10 @@ export function once<Args extends unknown[]>(fn: (...args: Args) => void): (...a
  * Settles a store callback from a promise, exactly once and outside the promise chain, so an
  * exception thrown by the caller's continuation is not mistaken for a store error.
  */
-export function settle<T>(promise: Promise<T>, callback: ((error: unknown, value?: T) => void) | undefined): void {
+export function settle<T>(
+  promise: Promise<T>,
+  callback: ((error: unknown, value?: T) => void) | undefined,
+): void {
   if (!callback) {
     promise.catch(() => undefined);
     return;

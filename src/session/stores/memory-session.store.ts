@@ -24,7 +24,10 @@ export class MemorySessionStore extends session.Store implements ManagedSessionS
 
   override get(sid: string, callback: Callback<SessionData | null>): void {
     const entry = this.sessions.get(sid);
-    const data = entry && entry.expired > Date.now() ? { ...(JSON.parse(entry.json) as SessionData), rev: entry.rev } : null;
+    const data =
+      entry && entry.expired > Date.now()
+        ? { ...(JSON.parse(entry.json) as SessionData), rev: entry.rev }
+        : null;
     process.nextTick(callback, null, data);
   }
 

@@ -7,14 +7,20 @@ import { SqliteDatabase } from '../../database/sqlite-database.js';
 import { SessionLifetime } from '../session-lifetime.js';
 import { SqliteSessionStore } from './sqlite-session.store.js';
 
-const lifetime = new SessionLifetime({ idleTimeout: 60, rememberMaxAge: 3600, absoluteTimeout: 86_400 });
+const lifetime = new SessionLifetime({
+  idleTimeout: 60,
+  rememberMaxAge: 3600,
+  absoluteTimeout: 86_400,
+});
 
 function sessionData(extra: Partial<SessionData> = {}): SessionData {
   return { cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, ...extra } as SessionData;
 }
 
 /** Calls a callback-style store method and records every call of its callback. */
-function calls<T>(invoke: (callback: (error: unknown, value?: T) => void) => void): Promise<unknown[][]> {
+function calls<T>(
+  invoke: (callback: (error: unknown, value?: T) => void) => void,
+): Promise<unknown[][]> {
   const seen: unknown[][] = [];
   invoke((...args) => seen.push(args));
   // Let any second (buggy) callback arrive before looking.
@@ -26,9 +32,13 @@ const get = (sut: SqliteSessionStore, sid: string) =>
     sut.get(sid, (error, data) => (error ? reject(error as Error) : resolve(data))),
   );
 const set = (sut: SqliteSessionStore, sid: string, data: SessionData) =>
-  new Promise<void>((resolve, reject) => sut.set(sid, data, (error) => (error ? reject(error as Error) : resolve())));
+  new Promise<void>((resolve, reject) =>
+    sut.set(sid, data, (error) => (error ? reject(error as Error) : resolve())),
+  );
 const destroy = (sut: SqliteSessionStore, sid: string) =>
-  new Promise<void>((resolve, reject) => sut.destroy(sid, (error) => (error ? reject(error as Error) : resolve())));
+  new Promise<void>((resolve, reject) =>
+    sut.destroy(sid, (error) => (error ? reject(error as Error) : resolve())),
+  );
 
 describe(SqliteSessionStore.name, () => {
   let dir: string;
@@ -58,7 +68,9 @@ describe(SqliteSessionStore.name, () => {
 
   it('creates a typed table with an index on expired, in WAL mode with full sync', async () => {
     const db = await rawDb();
-    const columns = await db.all<{ name: string; type: string; notnull: number }>('PRAGMA table_info(sessions)');
+    const columns = await db.all<{ name: string; type: string; notnull: number }>(
+      'PRAGMA table_info(sessions)',
+    );
     const indexes = await db.all<{ name: string }>('PRAGMA index_list(sessions)');
     const journal = await db.get<{ journal_mode: string }>('PRAGMA journal_mode');
     await db.close();
@@ -74,7 +86,11 @@ describe(SqliteSessionStore.name, () => {
 
   it('treats a corrupt row as no session instead of crashing the process', async () => {
     const db = await rawDb();
-    await db.run('INSERT INTO sessions (sid, expired, sess) VALUES (?, ?, ?)', ['bad', Date.now() + 60_000, '{"cookie":']);
+    await db.run('INSERT INTO sessions (sid, expired, sess) VALUES (?, ?, ?)', [
+      'bad',
+      Date.now() + 60_000,
+      '{"cookie":',
+    ]);
     await db.close();
     const seen = await calls((cb) => sut.get('bad', cb));
     expect(seen).toEqual([[null, null]]);
@@ -128,7 +144,11 @@ describe(SqliteSessionStore.name, () => {
     const db = await rawDb();
     await db.exec('BEGIN');
     for (let i = 0; i < 1200; i++) {
-      await db.run('INSERT INTO sessions (sid, expired, sess) VALUES (?, ?, ?)', [`old${i}`, Date.now() - 1000, '{}']);
+      await db.run('INSERT INTO sessions (sid, expired, sess) VALUES (?, ?, ?)', [
+        `old${i}`,
+        Date.now() - 1000,
+        '{}',
+      ]);
     }
     await db.exec('COMMIT');
     await db.close();
@@ -141,6 +161,6 @@ describe(SqliteSessionStore.name, () => {
   it('answers ping while open and rejects once closed', async () => {
     await expect(sut.ping()).resolves.toBeUndefined();
     await sut.close();
-    await expect(sut.ping()).rejects.toThrow();
+    await expect(sut.ping()).rejects.toThrow(/closed/i);
   });
 });

@@ -99,7 +99,9 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
 
   override length(callback: Callback<number>): void {
     const count = this.db
-      .get<{ count: number }>('SELECT COUNT(*) AS count FROM sessions WHERE expired > ?', [Date.now()])
+      .get<{ count: number }>('SELECT COUNT(*) AS count FROM sessions WHERE expired > ?', [
+        Date.now(),
+      ])
       .then((row) => row?.count ?? 0);
     settle(count, callback);
   }
@@ -136,7 +138,10 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
   }
 
   private async read(sid: string): Promise<SessionData | null> {
-    const row = await this.db.get<SessionRow>('SELECT sess, rev, expired FROM sessions WHERE sid = ?', [sid]);
+    const row = await this.db.get<SessionRow>(
+      'SELECT sess, rev, expired FROM sessions WHERE sid = ?',
+      [sid],
+    );
     if (!row || row.expired <= Date.now()) return null;
     return this.parse(row);
   }
@@ -156,7 +161,11 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
         [sid, expired, json],
       );
     } else {
-      await this.db.run('UPDATE sessions SET expired = ?, sess = ?, rev = rev + 1 WHERE sid = ?', [expired, json, sid]);
+      await this.db.run('UPDATE sessions SET expired = ?, sess = ?, rev = rev + 1 WHERE sid = ?', [
+        expired,
+        json,
+        sid,
+      ]);
     }
   }
 
@@ -165,11 +174,16 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
     try {
       return { ...(JSON.parse(row.sess) as SessionData), rev: row.rev };
     } catch {
-      SqliteSessionStore.logger.warn(`ignoring a session row whose data does not parse (${row.sess.length} bytes)`);
+      SqliteSessionStore.logger.warn(
+        `ignoring a session row whose data does not parse (${row.sess.length} bytes)`,
+      );
       return null;
     }
   }
 }
+
+const reportHousekeepingError = (error: unknown) =>
+  new Logger('SqliteSessionStore').error(`connect-sqlite3 housekeeping failed: ${String(error)}`);
 
 /**
  * What connect-sqlite3's constructor and its daily cleanup get instead of the handle: both call
@@ -177,14 +191,12 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
  * are logged here rather than thrown.
  */
 function connectSqliteFacade(db: SqliteDatabase) {
-  const report = (error: unknown) =>
-    new Logger('SqliteSessionStore').error(`connect-sqlite3 housekeeping failed: ${String(error)}`);
   return {
     exec(sql: string, callback: (error: Error | null) => void) {
-      db.exec(sql).then(() => callback(null), report);
+      db.exec(sql).then(() => callback(null), reportHousekeepingError);
     },
     run(sql: string, params: number[]) {
-      db.run(sql, params).catch(report);
+      db.run(sql, params).catch(reportHousekeepingError);
     },
   };
 }

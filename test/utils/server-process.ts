@@ -1,0 +1,199 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** How a server process ended. */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A `node dist/main.js` child process, as `npm start` runs it. */
+export interface ServerProcess {
+  readonly pid: number;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`; meaningful once `ready` has resolved. */
+  readonly url: string;
+  /** Everything the process has written so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves on the "Listening on" log line; rejects with a ServerExitError if it exits first. */
+  readonly ready: Promise<void>;
+  readonly exited: Promise<ExitStatus>;
+  /** Sends a signal; does nothing once the process has exited. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** The process exited (or hung) before it was listening. */
+export class ServerExitError extends Error {
+  override name = 'ServerExitError';
+  constructor(
+    message: string,
+    readonly status: ExitStatus | undefined,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+const READY_LINE = 'Listening on';
+const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+/** A port nothing listens on right now: bind port 0, read the port, close. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
+    });
+  });
+}
+
+/** A fresh temp directory, removed by `cleanupServers()`. */
+export function tempDir(prefix = 'nsa-proc-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/**
+ * Spawns `node dist/main.js` in the project root with only the given variables (plus PATH and
+ * a free PORT unless one is given), so the test runner's own environment cannot leak in.
+ * Does not wait: await `ready` and/or `exited`.
+ */
+export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: process.cwd(),
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      NO_COLOR: '1',
+      PORT: String(port),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    });
+    child.once('error', (error) => {
+      stderr += `spawn failed: ${error.message}\n`;
+      children.delete(child);
+      resolve({ code: null, signal: null });
+    });
+  });
+
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes(READY_LINE)) resolve();
+    });
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    void exited.then((status) =>
+      reject(
+        new ServerExitError(
+          `server exited before listening (code ${status.code}, signal ${status.signal}):\n${stderr}`,
+          status,
+          stdout,
+          stderr,
+        ),
+      ),
+    );
+  });
+  // Callers that only await `exited` must not get an unhandled rejection from `ready`.
+  ready.catch(() => undefined);
+
+  return {
+    pid: child.pid ?? -1,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    ready,
+    exited,
+    kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** Spawns the server and resolves once it logs "Listening on"; kills it if that takes too long. */
+export async function startServer(
+  env: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<ServerProcess> {
+  const server = await spawnServer(env);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      server.kill('SIGKILL');
+      reject(
+        new ServerExitError(
+          `server not listening after ${timeoutMs} ms:\n${server.stdout}\n${server.stderr}`,
+          undefined,
+          server.stdout,
+          server.stderr,
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([server.ready, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return server;
+}
+
+/** Resolves with the exit status, or rejects if the process is still running after `ms`. */
+export function exitWithin(server: ServerProcess, ms: number): Promise<ExitStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`process ${server.pid} still running after ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([server.exited, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** SIGKILLs every child still running, waits for them, and removes the temp directories. */
+export async function cleanupServers(): Promise<void> {
+  const running = [...children];
+  await Promise.all(
+    running.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  children.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}

@@ -98,6 +98,7 @@ describe('the session cookie', () => {
     const days = (expires - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(29.9);
     expect(days).toBeLessThanOrEqual(30);
+    expect(Number(/Max-Age=(\d+)/.exec(cookie)![1])).toBeGreaterThan(2_591_000);
   });
 
   it.each([

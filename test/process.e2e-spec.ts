@@ -2,28 +2,34 @@ import { statSync, writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { csrfToken, register, signIn } from './utils/forms.js';
 import {
-  cleanupServers,
   exitWithin,
-  spawnServer,
-  startServer,
-  tempDir,
+  killAllServers,
+  ServerScope,
   type ServerProcess,
 } from './utils/server-process.js';
 
-/** `node dist/main.js` as an operator runs it: real signals, real restarts, real files. */
+/**
+ * `node dist/main.js` as an operator runs it: real signals, real restarts, real files.
+ * Stories that do not depend on timing run concurrently; the SIGTERM ones run alone.
+ */
 
-afterAll(cleanupServers);
+const SECRET = 'process-test-secret';
 
-/** A server on its own fresh DATA_DIR, with a fixed secret unless the test says otherwise. */
-const start = (env: Record<string, string> = {}) =>
-  startServer({ DATA_DIR: tempDir(), SESSION_SECRET: 'process-test-secret', ...env });
+afterAll(killAllServers);
+
+/** This test's servers and temp dirs, killed and removed when it finishes (pass or fail). */
+function useServers({ onTestFinished }: Pick<TestContext, 'onTestFinished'>): ServerScope {
+  const scope = new ServerScope();
+  onTestFinished(() => scope.cleanup());
+  return scope;
+}
 
 /** The same DATA_DIR and port again, so a supertest agent bound to the old URL keeps working. */
-const restart = (previous: ServerProcess, env: Record<string, string>) =>
-  startServer({ ...env, PORT: String(previous.port) });
+const restart = (servers: ServerScope, previous: ServerProcess, env: Record<string, string>) =>
+  servers.start({ ...env, PORT: String(previous.port) });
 
 async function signedInAs(agent: request.Agent, name: string): Promise<void> {
   const me = await agent.get('/api/me');

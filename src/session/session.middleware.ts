@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
+import onHeaders from 'on-headers';
 import { ACTIVITY_RESOLUTION_MS } from './session.constants.js';
 import type { SessionLifetime } from './session-lifetime.js';
 import type { ResolvedSessionOptions } from './session-options.interface.js';
@@ -34,6 +35,8 @@ export function sessionMiddleware(
     (req: Request, res: Response, next: NextFunction) => {
       res.setHeader('Cache-Control', 'no-store');
       res.vary('Cookie');
+      // Registered before express-session's own hook, so it runs after it has set the cookie.
+      onHeaders(res, () => addMaxAge(res, options.name));
       expressSession(req, res, (error?: unknown) =>
         next(error ? new SessionStoreUnavailableException(error) : undefined),
       );
@@ -55,4 +58,22 @@ async function enforceLifetime(req: Request, lifetime: SessionLifetime): Promise
   } else if (now - (current.lastSeen ?? 0) >= ACTIVITY_RESOLUTION_MS) {
     current.lastSeen = now;
   }
+}
+
+/**
+ * express-session gives a persistent cookie `Expires` only; `Max-Age` as well makes the lifetime
+ * independent of the browser's clock (it wins where both are understood).
+ */
+function addMaxAge(res: Response, name: string): void {
+  const header = res.getHeader('Set-Cookie');
+  if (!Array.isArray(header)) return;
+  res.setHeader(
+    'Set-Cookie',
+    header.map((line) => {
+      const expires = line.startsWith(`${name}=`) ? /; Expires=([^;]+)/.exec(line) : null;
+      if (!expires || line.includes('; Max-Age=')) return line;
+      const seconds = Math.max(0, Math.round((Date.parse(expires[1]) - Date.now()) / 1000));
+      return `${line}; Max-Age=${seconds}`;
+    }),
+  );
 }

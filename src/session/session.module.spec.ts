@@ -105,7 +105,10 @@ describe(SessionModule.name, () => {
       }),
     );
 
-    expect(sut.get(SESSION_STORE)).toBeInstanceOf(SqliteSessionStore);
+    const store = sut.get<ManagedSessionStore>(SESSION_STORE);
+
+    expect(store).toBeInstanceOf(SqliteSessionStore);
+    await expect(store.ping()).resolves.toBeUndefined();
   });
 
   it('forRootAsync with useClass: takes the options from the class create()', async () => {

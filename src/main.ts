@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
@@ -21,10 +21,13 @@ try {
 const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
   bodyParser: false,
   abortOnError: false,
+  // Quiet until start-up succeeds, so a failure prints one clear line, not Nest's stack trace.
+  logger: false,
 }).catch((error: unknown) => {
   console.error(`Start-up failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
+app.useLogger(new ConsoleLogger());
 configureApp(app, config);
 
 // Nest's own shutdown hooks re-raise the signal (exit 143); this drains and exits 0 instead:

@@ -45,13 +45,14 @@ export class PasswordHasher {
     const [scheme, logN, r, p, salt, key] = encoded.split('$');
     if (scheme !== 'scrypt' || !salt || !key) return false;
     const expected = Buffer.from(key, 'base64url');
+    // A damaged hash (bad cost parameters) is a failed sign-in, not a crash.
     const actual = await derive(
       password,
       Buffer.from(salt, 'base64url'),
       Number(logN),
       Number(r),
       Number(p),
-    );
+    ).catch(() => Buffer.alloc(0));
     return (
       stored !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected)
     );

@@ -112,6 +112,20 @@ describe(SqliteSessionStore.name, () => {
     }
   });
 
+  it("survives connect-sqlite3's own start-up cleanup failing (it runs it without a callback)", async () => {
+    const rejections: unknown[] = [];
+    const record = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const early = await SqliteSessionStore.open(join(dir, 'other.db'), lifetime);
+      await early.close(); // before the cleanup statement it scheduled has run
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(rejections).toEqual([]);
+  });
+
   it('lets an exception thrown by the caller escape as itself, not as a second store callback', async () => {
     await set(sut, 'a', sessionData());
     const seen: unknown[] = [];

@@ -44,11 +44,13 @@ const PURGE_BATCH = 500;
 export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSessionStore {
   private static readonly logger = new Logger('SqliteSessionStore');
 
+  // Not `db`: connect-sqlite3 keeps its facade there, and a parameter property of that name
+  // would overwrite it with the raw handle after super() returns.
   private constructor(
-    private readonly db: SqliteDatabase,
+    private readonly database: SqliteDatabase,
     private readonly lifetime: SessionLifetime,
   ) {
-    super({ table: 'sessions', db: connectSqliteFacade(db) });
+    super({ table: 'sessions', db: connectSqliteFacade(database) });
   }
 
   /** Opens the file, creates the schema, then the store; the store owns the handle. */
@@ -67,11 +69,11 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
 
   /** Resolves when the database answers a query. */
   async ping(): Promise<void> {
-    await this.db.get('SELECT 1');
+    await this.database.get('SELECT 1');
   }
 
   close(): Promise<void> {
-    return this.db.close();
+    return this.database.close();
   }
 
   override get(sid: string, callback: Callback<SessionData | null>): void {
@@ -84,7 +86,7 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
 
   override destroy(sid: string, callback?: Callback): void {
     settle(
-      this.db.run('DELETE FROM sessions WHERE sid = ?', [sid]).then(() => undefined),
+      this.database.run('DELETE FROM sessions WHERE sid = ?', [sid]).then(() => undefined),
       callback,
     );
   }
@@ -98,7 +100,7 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
   }
 
   override length(callback: Callback<number>): void {
-    const count = this.db
+    const count = this.database
       .get<{ count: number }>('SELECT COUNT(*) AS count FROM sessions WHERE expired > ?', [
         Date.now(),
       ])
@@ -108,13 +110,13 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
 
   override clear(callback?: Callback): void {
     settle(
-      this.db.run('DELETE FROM sessions').then(() => undefined),
+      this.database.run('DELETE FROM sessions').then(() => undefined),
       callback,
     );
   }
 
   override all(callback: Callback<SessionData[]>): void {
-    const sessions = this.db
+    const sessions = this.database
       .all<SessionRow>('SELECT sess, rev, expired FROM sessions WHERE expired > ?', [Date.now()])
       .then((rows) => rows.map((row) => this.parse(row)).filter((data) => data !== null));
     settle(sessions, callback);
@@ -127,7 +129,7 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
   async purgeExpired(now = Date.now()): Promise<number> {
     let purged = 0;
     for (;;) {
-      const { changes } = await this.db.run(
+      const { changes } = await this.database.run(
         'DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions WHERE expired <= ? LIMIT ?)',
         [now, PURGE_BATCH],
       );
@@ -138,7 +140,7 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
   }
 
   private async read(sid: string): Promise<SessionData | null> {
-    const row = await this.db.get<SessionRow>(
+    const row = await this.database.get<SessionRow>(
       'SELECT sess, rev, expired FROM sessions WHERE sid = ?',
       [sid],
     );
@@ -155,13 +157,13 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
     const json = JSON.stringify(rest);
     const expired = this.lifetime.expiresAt(data);
     if (rev === undefined) {
-      await this.db.run(
+      await this.database.run(
         `INSERT INTO sessions (sid, expired, sess) VALUES (?, ?, ?)
          ON CONFLICT (sid) DO UPDATE SET expired = excluded.expired, sess = excluded.sess, rev = rev + 1`,
         [sid, expired, json],
       );
     } else {
-      await this.db.run('UPDATE sessions SET expired = ?, sess = ?, rev = rev + 1 WHERE sid = ?', [
+      await this.database.run('UPDATE sessions SET expired = ?, sess = ?, rev = rev + 1 WHERE sid = ?', [
         expired,
         json,
         sid,

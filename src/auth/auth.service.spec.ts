@@ -1,0 +1,124 @@
+import { HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AuthService, InvalidCredentialsException, NameTakenException } from './auth.service.js';
+import { LoginThrottle, TooManyAttemptsException } from './login-throttle.js';
+import { PasswordHasher } from './password-hasher.js';
+import { NameTakenError, UserStore, type UserAccount } from './user-store.js';
+
+/** Accounts in a Map; names match exactly (ignoring case is the real store's job). */
+class InMemoryUserStore extends UserStore {
+  readonly accounts = new Map<string, UserAccount>();
+  failure?: Error;
+
+  async findByName(name: string): Promise<UserAccount | undefined> {
+    if (this.failure) throw this.failure;
+    return this.accounts.get(name);
+  }
+
+  async create(name: string, passwordHash: string): Promise<UserAccount> {
+    if (this.failure) throw this.failure;
+    if (this.accounts.has(name)) throw new NameTakenError(name);
+    const account = { id: `u${this.accounts.size + 1}`, name, passwordHash };
+    this.accounts.set(name, account);
+    return account;
+  }
+
+  async ping(): Promise<void> {}
+}
+
+const hasher = new PasswordHasher();
+const IP = '203.0.113.7';
+
+describe(AuthService.name, () => {
+  let users: InMemoryUserStore;
+  let sut: AuthService;
+
+  beforeEach(() => {
+    users = new InMemoryUserStore();
+    sut = new AuthService(users, hasher, new LoginThrottle());
+  });
+
+  it('registers an account, storing only a hash of the password, and signs it in', async () => {
+    const registered = await sut.register('alice', 'correct horse');
+
+    expect(registered).toEqual({ id: 'u1', name: 'alice' });
+    expect(users.accounts.get('alice')?.passwordHash).toMatch(/^scrypt\$/);
+    expect(users.accounts.get('alice')?.passwordHash).not.toContain('correct horse');
+    await expect(sut.signIn('alice', 'correct horse', IP)).resolves.toEqual(registered);
+  });
+
+  it('refuses a wrong password with a 401', async () => {
+    await sut.register('alice', 'correct horse');
+
+    const attempt = sut.signIn('alice', 'wrong horse', IP);
+
+    await expect(attempt).rejects.toBeInstanceOf(InvalidCredentialsException);
+    await expect(attempt).rejects.toMatchObject({ status: HttpStatus.UNAUTHORIZED });
+  });
+
+  it('refuses an unknown name exactly like a wrong password', async () => {
+    const attempt = sut.signIn('nobody', 'correct horse', IP);
+
+    await expect(attempt).rejects.toBeInstanceOf(InvalidCredentialsException);
+    await expect(attempt).rejects.toMatchObject({ status: HttpStatus.UNAUTHORIZED });
+  });
+
+  it('locks a name out from one address after 5 failures, even for the right password, but not from another address', async () => {
+    await sut.register('alice', 'correct horse');
+    for (let i = 0; i < 5; i++) {
+      await expect(sut.signIn('alice', 'wrong horse', IP)).rejects.toBeInstanceOf(
+        InvalidCredentialsException,
+      );
+    }
+
+    const locked = sut.signIn('alice', 'correct horse', IP);
+
+    await expect(locked).rejects.toBeInstanceOf(TooManyAttemptsException);
+    await expect(locked).rejects.toMatchObject({ status: HttpStatus.TOO_MANY_REQUESTS });
+    await expect(sut.signIn('alice', 'correct horse', '198.51.100.1')).resolves.toMatchObject({
+      name: 'alice',
+    });
+  });
+
+  it('forgives earlier failures after a successful sign-in', async () => {
+    await sut.register('alice', 'correct horse');
+    for (let i = 0; i < 4; i++) {
+      await expect(sut.signIn('alice', 'wrong horse', IP)).rejects.toBeInstanceOf(
+        InvalidCredentialsException,
+      );
+    }
+    await sut.signIn('alice', 'correct horse', IP);
+
+    await expect(sut.signIn('alice', 'wrong horse', IP)).rejects.toBeInstanceOf(
+      InvalidCredentialsException,
+    );
+    await expect(sut.signIn('alice', 'correct horse', IP)).resolves.toMatchObject({
+      name: 'alice',
+    });
+  });
+
+  it('refuses a taken name with a 409', async () => {
+    await sut.register('alice', 'correct horse');
+
+    const attempt = sut.register('alice', 'another horse');
+
+    await expect(attempt).rejects.toBeInstanceOf(NameTakenException);
+    await expect(attempt).rejects.toMatchObject({ status: HttpStatus.CONFLICT });
+  });
+
+  it.each([
+    ['signing in', (service: AuthService) => service.signIn('alice', 'correct horse', IP)],
+    ['registering', (service: AuthService) => service.register('alice', 'correct horse')],
+  ])('answers 503, not 401 or 500, when the accounts database fails while %s', async (_, act) => {
+    const failure = new Error('SQLITE_IOERR');
+    users.failure = failure;
+
+    const attempt = act(sut);
+
+    await expect(attempt).rejects.toBeInstanceOf(ServiceUnavailableException);
+    await expect(attempt).rejects.toMatchObject({
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      cause: failure,
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PasswordHasher } from './password-hasher.js';
+
+describe(PasswordHasher.name, () => {
+  const sut = new PasswordHasher();
+  let stored: string;
+
+  beforeAll(async () => {
+    stored = await sut.hash('correct horse');
+  });
+
+  it('encodes scheme, parameters, salt and key as scrypt$14$8$5$salt$key', () => {
+    // 16-byte salt and 32-byte key in base64url, unpadded.
+    expect(stored).toMatch(/^scrypt\$14\$8\$5\$[\w-]{22}\$[\w-]{43}$/);
+  });
+
+  it('verifies the right password', async () => {
+    await expect(sut.verify('correct horse', stored)).resolves.toBe(true);
+  });
+
+  it('rejects a wrong password', async () => {
+    await expect(sut.verify('correct horsE', stored)).resolves.toBe(false);
+    await expect(sut.verify('', stored)).resolves.toBe(false);
+  });
+
+  it('rejects any password for an unknown account', async () => {
+    await expect(sut.verify('correct horse', undefined)).resolves.toBe(false);
+  });
+
+  it.each([
+    ['not a hash'],
+    [''],
+    ['bcrypt$14$8$5$c2FsdA$a2V5'],
+    ['scrypt$14$8$5$$'],
+    ['scrypt$14$8$5$c2FsdA'],
+    ['scrypt$abc$8$5$c2FsdA$a2V5'],
+    ['scrypt$40$8$5$c2FsdA$a2V5'],
+    ['scrypt$$$$c2FsdA$a2V5'],
+    ['scrypt$14$0$5$c2FsdA$a2V5'],
+  ])('rejects any password against a malformed stored hash %j', async (malformed) => {
+    await expect(sut.verify('correct horse', malformed)).resolves.toBe(false);
+  });
+
+  it('rejects a stored hash whose key has the wrong length', async () => {
+    const [scheme, logN, r, p, salt] = stored.split('$');
+    const truncated = [scheme, logN, r, p, salt, 'a2V5'].join('$');
+
+    await expect(sut.verify('correct horse', truncated)).resolves.toBe(false);
+  });
+
+  it('salts every hash, so one password hashes differently each time', async () => {
+    const again = await sut.hash('correct horse');
+
+    expect(again).not.toBe(stored);
+    expect(again.split('$')[4]).not.toBe(stored.split('$')[4]);
+    await expect(sut.verify('correct horse', again)).resolves.toBe(true);
+  });
+
+  it('treats canonically equivalent Unicode spellings as the same password', async () => {
+    const composed = await sut.hash('caf\u00e9 au lait');
+
+    await expect(sut.verify('cafe\u0301 au lait', composed)).resolves.toBe(true);
+  });
+});

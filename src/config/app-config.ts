@@ -131,10 +131,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 /** Settings the spec names that this build cannot serve yet: refuse them rather than ignore them. */
 function unsupportedYet(store: SessionStoreType, databaseUrl: string | undefined): void {
   if (store === 'redis') {
-    throw new ConfigError('SESSION_STORE=redis is not available in this build yet; use sqlite or memory');
+    throw new ConfigError(
+      'SESSION_STORE=redis is not available in this build yet; use sqlite or memory',
+    );
   }
   if (databaseUrl) {
-    throw new ConfigError('DATABASE_URL is not supported in this build yet; unset it to keep accounts in DATA_DIR');
+    throw new ConfigError(
+      'DATABASE_URL is not supported in this build yet; unset it to keep accounts in DATA_DIR',
+    );
   }
 }
 

@@ -138,6 +138,16 @@ describe(SqliteSessionStore.name, () => {
     expect(seen).toEqual([null]);
   });
 
+  it('does not write the same session object twice when nothing changed in between', async () => {
+    const data = sessionData({ lastSeen: Date.now() });
+    await set(sut, 'a', data);
+    await set(sut, 'a', data);
+    expect((await get(sut, 'a'))?.rev).toBe(1);
+    data.lastSeen = Date.now() + 1;
+    await set(sut, 'a', data);
+    expect((await get(sut, 'a'))?.rev).toBe(2);
+  });
+
   it('never writes back a session that was destroyed after it was loaded', async () => {
     await set(sut, 'a', sessionData({ lastSeen: Date.now() }));
     const loaded = await get(sut, 'a');

@@ -43,6 +43,8 @@ const PURGE_BATCH = 500;
  */
 export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSessionStore {
   private static readonly logger = new Logger('SqliteSessionStore');
+  /** What was last written for a session object, while that object lives (one request). */
+  private readonly lastWritten = new WeakMap<SessionData, string>();
 
   // Not `db`: connect-sqlite3 keeps its facade there, and a parameter property of that name
   // would overwrite it with the raw handle after super() returns.
@@ -155,6 +157,9 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
   private async write(sid: string, data: SessionData): Promise<void> {
     const { rev, ...rest } = data;
     const json = JSON.stringify(rest);
+    // express-session saves a regenerated session again when the request ends, although it
+    // was saved already (sign-in awaits the save): skip writing the same object unchanged.
+    if (this.lastWritten.get(data) === json) return;
     const expired = this.lifetime.expiresAt(data);
     if (rev === undefined) {
       await this.database.run(
@@ -163,12 +168,12 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
         [sid, expired, json],
       );
     } else {
-      await this.database.run('UPDATE sessions SET expired = ?, sess = ?, rev = rev + 1 WHERE sid = ?', [
-        expired,
-        json,
-        sid,
-      ]);
+      await this.database.run(
+        'UPDATE sessions SET expired = ?, sess = ?, rev = rev + 1 WHERE sid = ?',
+        [expired, json, sid],
+      );
     }
+    this.lastWritten.set(data, json);
   }
 
   /** A row that does not parse (hand-edited, truncated) is treated as no session, not a crash. */

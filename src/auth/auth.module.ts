@@ -13,6 +13,10 @@ import { PasswordHasher } from './password-hasher.js';
 import { SessionGuard } from './session.guard.js';
 import { UserStore } from './user-store.js';
 
+/**
+ * How AuthModule finds accounts.
+ * @example { imports: [UsersModule], userStore: SqliteUserStore }
+ */
 export interface AuthModuleOptions {
   /** Modules that provide the user store. */
   imports?: ModuleMetadata['imports'];

@@ -17,6 +17,10 @@ export class NameTakenException extends HttpException {
   }
 }
 
+/**
+ * Checks credentials (throttled) and creates accounts; used by AuthController, reusable elsewhere.
+ * @example const user = await auth.signIn(name, password, req.ip ?? '');
+ */
 @Injectable()
 export class AuthService {
   constructor(

@@ -1,5 +1,9 @@
 import { SetMetadata } from '@nestjs/common';
 
+/**
+ * Metadata key set by `@Public()`.
+ * @example reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [handler, controller])
+ */
 export const IS_PUBLIC_KEY = 'auth:isPublic';
 
 /**

@@ -7,6 +7,10 @@ export const RESOLVED_SESSION_OPTIONS = Symbol('SESSION:RESOLVED_OPTIONS');
 /** How often at most a session's `lastSeen` is rewritten (and its expiry moved). */
 export const ACTIVITY_RESOLUTION_MS = 60_000;
 
+/**
+ * Defaults applied by `SessionModule` to options left out.
+ * @example SESSION_DEFAULTS.idleTimeout // 7200 seconds
+ */
 export const SESSION_DEFAULTS = {
   name: 'sid',
   idleTimeout: 7200,

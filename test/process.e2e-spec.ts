@@ -2,7 +2,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, describe, it, type TestContext } from 'vitest';
 import { csrfToken, register, signIn } from './utils/forms.js';
 import {
   exitWithin,
@@ -31,104 +31,246 @@ function useServers({ onTestFinished }: Pick<TestContext, 'onTestFinished'>): Se
 const restart = (servers: ServerScope, previous: ServerProcess, env: Record<string, string>) =>
   servers.start({ ...env, PORT: String(previous.port) });
 
-async function signedInAs(agent: request.Agent, name: string): Promise<void> {
-  const me = await agent.get('/api/me');
-  expect(me.status, `GET /api/me for ${name}: ${me.text}`).toBe(200);
-  expect(me.body).toEqual({ name });
+/** What `GET /api/me` answers this browser. */
+async function whoAmI(agent: request.Agent): Promise<{ status: number; body: unknown }> {
+  const res = await agent.get('/api/me');
+  return { status: res.status, body: res.body as unknown };
 }
 
-describe('an operator with a bad configuration gets one clear line and a non-zero exit', () => {
-  const notADirectory = () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'afile'), 'not a directory');
-    return join(dir, 'afile', 'sub');
-  };
+type SignInStep = [name: string, signUpOrIn: (agent: request.Agent) => Promise<request.Response>];
 
-  const cases: { story: string; env: () => Record<string, string>; names: RegExp }[] = [
+/**
+ * One DATA_DIR; for each step a new browser signs up or in, the server is SIGKILLed the moment
+ * the 303 arrives, and after a restart every browser signed in so far is asked who it is.
+ * Returns the transcript, so a failure shows the whole history.
+ */
+async function killAfterEachSignIn(
+  servers: ServerScope,
+  steps: SignInStep[],
+  before?: SignInStep,
+): Promise<string[]> {
+  const env = { DATA_DIR: servers.tempDir(), SESSION_SECRET: SECRET };
+  let server = await servers.start(env);
+  const transcript: string[] = [];
+  if (before) transcript.push(`before: ${(await before[1](request.agent(server.url))).status}`);
+  const browsers: request.Agent[] = [];
+
+  for (const [index, [name, signUpOrIn]] of steps.entries()) {
+    const browser = request.agent(server.url);
+    const res = await signUpOrIn(browser);
+    server.kill('SIGKILL'); // the moment the answer is in hand
+    const exit = await exitWithin(server, 5_000);
+    transcript.push(`step ${index} as ${name}: ${res.status}, then ${exit.signal}`);
+    browsers.push(browser);
+
+    server = await restart(servers, server, env);
+    for (const [k, earlier] of browsers.entries()) {
+      transcript.push(`  browser ${k}: ${JSON.stringify(await whoAmI(earlier))}`);
+    }
+  }
+  return transcript;
+}
+
+/** The transcript when nothing is lost. */
+function unbrokenTranscript(steps: SignInStep[], before?: SignInStep): string[] {
+  const transcript = before ? ['before: 303'] : [];
+  steps.forEach(([name], index) => {
+    transcript.push(`step ${index} as ${name}: 303, then SIGKILL`);
+    for (const [k, [earlier]] of steps.slice(0, index + 1).entries()) {
+      transcript.push(
+        `  browser ${k}: ${JSON.stringify({ status: 200, body: { name: earlier } })}`,
+      );
+    }
+  });
+  return transcript;
+}
+
+// Two chains (five kills in all) run side by side to halve the wall time of the restarts.
+describe.concurrent('the server is killed with SIGKILL right after answering a sign-in', () => {
+  it('loses none of three sign-ups in a row', { timeout: 60_000 }, async (ctx) => {
+    const steps: SignInStep[] = [
+      ['user0', (agent) => register(agent, 'user0')],
+      ['user1', (agent) => register(agent, 'user1')],
+      ['user2', (agent) => register(agent, 'user2')],
+    ];
+    const { expect } = ctx;
+    const transcript = await killAfterEachSignIn(useServers(ctx), steps);
+    expect(transcript).toEqual(unbrokenTranscript(steps));
+  });
+
+  it('loses none of two sign-ins in a row, remembered or not', { timeout: 60_000 }, async (ctx) => {
+    const before: SignInStep = ['alice', (agent) => register(agent, 'alice')];
+    const steps: SignInStep[] = [
+      ['alice', (agent) => signIn(agent, 'alice', 'correct horse', { remember: 'on' })],
+      ['alice', (agent) => signIn(agent, 'alice')],
+    ];
+    const { expect } = ctx;
+    const transcript = await killAfterEachSignIn(useServers(ctx), steps, before);
+    expect(transcript).toEqual(unbrokenTranscript(steps, before));
+  });
+});
+
+describe.concurrent('a developer restarts on the same DATA_DIR without SESSION_SECRET', () => {
+  it('stays signed in, with the generated secret kept 0600 in DATA_DIR', async (ctx) => {
+    const { expect } = ctx;
+    const servers = useServers(ctx);
+    const env = { DATA_DIR: servers.tempDir() };
+    const first = await servers.start(env);
+    const browser = request.agent(first.url);
+
+    const created = await register(browser, 'Ada Lovelace');
+    expect(created.status).toBe(303);
+    const before = await browser.get('/');
+    expect(before.status).toBe(200);
+    expect(before.text).toContain('Ada Lovelace');
+
+    const secretFile = join(env.DATA_DIR, 'session-secret');
+    const secret = statSync(secretFile);
+    expect(secret.isFile()).toBe(true);
+    expect(secret.mode & 0o777).toBe(0o600);
+
+    first.kill('SIGTERM');
+    expect(await exitWithin(first, 5_000)).toEqual({ code: 0, signal: null });
+
+    const second = await restart(servers, first, env);
+    expect(second.stdout).toContain(`data: ${env.DATA_DIR}`);
+    const after = await browser.get('/');
+    expect(after.status).toBe(200);
+    expect(after.text).toContain('Ada Lovelace');
+    expect(statSync(secretFile).mtimeMs).toBe(secret.mtimeMs);
+  });
+});
+
+describe.concurrent('a developer runs with SESSION_STORE=memory', () => {
+  it('starts and reports healthy', async (ctx) => {
+    const { expect } = ctx;
+    const servers = useServers(ctx);
+    const server = await servers.start({
+      DATA_DIR: servers.tempDir(),
+      SESSION_SECRET: SECRET,
+      SESSION_STORE: 'memory',
+    });
+    expect(server.stdout).toContain('sessions: memory');
+    const res = await request(server.url).get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', checks: { sessions: 'up', accounts: 'up' } });
+  });
+});
+
+describe.concurrent('an operator with a bad configuration gets one clear line and exit 1', () => {
+  const cases: { story: string; env: (dir: string) => Record<string, string>; line: RegExp }[] = [
     {
       story: 'an unknown SESSION_STORE',
       env: () => ({ SESSION_STORE: 'nope' }),
-      names: /SESSION_STORE must be sqlite, redis or memory \(got "nope"\)/,
+      line: /SESSION_STORE must be sqlite, redis or memory \(got "nope"\)/,
     },
     {
       story: 'an unparsable SESSION_IDLE_TIMEOUT',
       env: () => ({ SESSION_IDLE_TIMEOUT: 'abc' }),
-      names: /SESSION_IDLE_TIMEOUT must be a positive whole number of seconds \(got "abc"\)/,
+      line: /SESSION_IDLE_TIMEOUT must be a positive whole number of seconds \(got "abc"\)/,
     },
     {
       story: 'a PORT out of range',
       env: () => ({ PORT: '99999' }),
-      names: /PORT must be a port number 0-65535 \(got "99999"\)/,
+      line: /PORT must be a port number 0-65535 \(got "99999"\)/,
     },
     {
       story: 'NODE_ENV=production without SESSION_SECRET',
       env: () => ({ NODE_ENV: 'production', SESSION_SECRET: '' }),
-      names: /SESSION_SECRET is required when NODE_ENV=production/,
+      line: /SESSION_SECRET is required when NODE_ENV=production/,
     },
     {
-      story: 'a DATA_DIR that cannot be created (a path under a regular file)',
-      env: () => ({ DATA_DIR: notADirectory() }),
-      names: /DATA_DIR \S+afile\/sub is not a writable directory \(ENOTDIR\)/,
+      story: 'a DATA_DIR under a regular file',
+      env: (dir) => {
+        writeFileSync(join(dir, 'afile'), 'not a directory');
+        return { DATA_DIR: join(dir, 'afile', 'sub') };
+      },
+      line: /DATA_DIR \/\S+\/afile\/sub is not a writable directory \(ENOTDIR\)/,
+    },
+    {
+      story: 'a SESSION_PURGE_INTERVAL longer than a timer can wait',
+      env: () => ({ SESSION_PURGE_INTERVAL: '3000000' }),
+      line: /SESSION_PURGE_INTERVAL must be a positive whole number of seconds, at most 2147483 \(got "3000000"\)/,
     },
     {
       story: 'a SESSION_SECRET list with an empty entry',
       env: () => ({ SESSION_SECRET: 'a,,b' }),
-      names: /SESSION_SECRET must be a comma-separated list without empty entries/,
+      line: /SESSION_SECRET must be a comma-separated list without empty entries/,
     },
   ];
 
-  it.concurrent.for(cases)('$story', async ({ env, names }, { expect }) => {
+  it.for(cases)('$story', async ({ env, line }, ctx) => {
+    const { expect } = ctx;
+    const servers = useServers(ctx);
+    const dir = servers.tempDir();
     const startedAt = Date.now();
-    const server = await spawnServer({
-      DATA_DIR: tempDir(),
-      SESSION_SECRET: 'process-test-secret',
-      ...env(),
-    });
+    const server = await servers.spawn({ DATA_DIR: dir, SESSION_SECRET: SECRET, ...env(dir) });
     const status = await exitWithin(server, 10_000);
-    const elapsed = Date.now() - startedAt;
 
-    expect(status.code, server.stderr).not.toBe(0);
-    expect(status.code).not.toBeNull();
-    const lines = server.stderr.split('\n').filter((line) => line.trim() !== '');
-    expect(lines, server.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(/^Configuration error: /);
-    expect(lines[0]).toMatch(names);
+    expect({
+      ...status,
+      stderr: server.stderr.split('\n').filter((text) => text.trim() !== ''),
+    }).toEqual({
+      code: 1,
+      signal: null,
+      stderr: [expect.stringMatching(new RegExp(`^Configuration error: ${line.source}$`))],
+    });
     expect(server.stdout).not.toContain('Listening on');
-    expect(elapsed).toBeLessThan(5_000);
+    expect(Date.now() - startedAt).toBeLessThan(8_000);
+  });
+});
+
+describe.concurrent('an operator starts a second server on a busy port', () => {
+  it('gets one line naming the port and exit 1', async (ctx) => {
+    const { expect } = ctx;
+    const servers = useServers(ctx);
+    const first = await servers.start({ DATA_DIR: servers.tempDir(), SESSION_SECRET: SECRET });
+    const second = await servers.spawn({
+      DATA_DIR: servers.tempDir(),
+      SESSION_SECRET: SECRET,
+      PORT: String(first.port),
+    });
+    const status = await exitWithin(second, 15_000);
+    expect({ ...status, stderr: second.stderr.trim().split('\n') }).toEqual({
+      code: 1,
+      signal: null,
+      stderr: [
+        expect.stringMatching(new RegExp(`^Cannot listen on port ${first.port}: .*EADDRINUSE`)),
+      ],
+    });
   });
 });
 
 describe('an operator stops the server with SIGTERM', () => {
-  afterEach(cleanupServers);
-
-  it('exits 0 promptly even while a browser holds an idle keep-alive connection', async () => {
-    const server = await start();
+  it('exits 0 promptly even while a browser holds an idle keep-alive connection', async (ctx) => {
+    const { expect } = ctx;
+    const servers = useServers(ctx);
+    const server = await servers.start({ DATA_DIR: servers.tempDir(), SESSION_SECRET: SECRET });
     const keepAlive = new Agent({ keepAlive: true });
-    try {
-      const status = await new Promise<number>((resolve, reject) => {
-        get(`${server.url}/health`, { agent: keepAlive }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        }).on('error', reject);
-      });
-      expect(status).toBe(200);
-      // The socket now sits idle in the agent's pool, still connected to the server.
-      expect(Object.values(keepAlive.freeSockets).flat()).toHaveLength(1);
+    ctx.onTestFinished(() => keepAlive.destroy());
 
-      const signalledAt = Date.now();
-      server.kill('SIGTERM');
-      const exit = await exitWithin(server, 5_000);
-      expect(exit, server.stderr).toEqual({ code: 0, signal: null });
-      expect(Date.now() - signalledAt).toBeLessThan(3_000);
-      expect(server.stderr).toBe('');
-    } finally {
-      keepAlive.destroy();
-    }
+    const status = await new Promise<number>((resolve, reject) => {
+      get(`${server.url}/health`, { agent: keepAlive }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      }).on('error', reject);
+    });
+    expect(status).toBe(200);
+    // The socket now sits idle in the agent's pool, still connected to the server.
+    expect(Object.values(keepAlive.freeSockets).flat()).toHaveLength(1);
+
+    const signalledAt = Date.now();
+    server.kill('SIGTERM');
+    const exit = await exitWithin(server, 5_000);
+    expect(Date.now() - signalledAt).toBeLessThan(3_000);
+    expect({ ...exit, stderr: server.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
   });
 
-  it('answers a sign-up that was in flight, keeps its session, then exits 0', async () => {
-    const env = { DATA_DIR: tempDir(), SESSION_SECRET: 'process-test-secret' };
-    const server = await startServer(env);
+  it('answers a sign-up that was in flight, keeps its session, then exits 0', async (ctx) => {
+    const { expect } = ctx;
+    const servers = useServers(ctx);
+    const env = { DATA_DIR: servers.tempDir(), SESSION_SECRET: SECRET };
+    const server = await servers.start(env);
     const browser = request.agent(server.url);
     const form = await browser.get('/register');
     expect(form.status).toBe(200);
@@ -138,95 +280,22 @@ describe('an operator stops the server with SIGTERM', () => {
       .post('/register')
       .type('form')
       .send({ name: 'inflight', password: 'correct horse', _csrf: csrfToken(form.text) })
-      .then((res) => res);
+      .then((res) => ({ res, at: Date.now() }));
     await new Promise((resolve) => setTimeout(resolve, 10));
+    const signalledAt = Date.now();
     server.kill('SIGTERM');
 
-    const res = await response;
-    expect(res.status, res.text).toBe(303);
-    expect(res.headers.location).toBe('/');
+    const { res, at: answeredAt } = await response;
+    expect(answeredAt).toBeGreaterThanOrEqual(signalledAt); // it really was still in flight
+    expect({ status: res.status, location: res.headers.location as unknown }).toEqual({
+      status: 303,
+      location: '/',
+    });
     const exit = await exitWithin(server, 5_000);
-    expect(exit, server.stderr).toEqual({ code: 0, signal: null });
-    expect(server.stderr).toBe('');
+    expect({ ...exit, stderr: server.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
 
     // The session was written before the store closed.
-    await restart(server, env);
-    await signedInAs(browser, 'inflight');
-  });
-});
-
-describe('a developer restarts the server on the same DATA_DIR without SESSION_SECRET', () => {
-  afterEach(cleanupServers);
-
-  it('keeps the browser signed in, with the generated secret stored 0600 in DATA_DIR', async () => {
-    const env = { DATA_DIR: tempDir() };
-    const first = await startServer(env);
-    const browser = request.agent(first.url);
-
-    const created = await register(browser, 'Ada Lovelace');
-    expect(created.status, created.text).toBe(303);
-    const before = await browser.get('/');
-    expect(before.status).toBe(200);
-    expect(before.text).toContain('Ada Lovelace');
-
-    const secretFile = join(env.DATA_DIR, 'session-secret');
-    const secretStat = statSync(secretFile);
-    expect(secretStat.isFile()).toBe(true);
-    expect(secretStat.mode & 0o777).toBe(0o600);
-
-    first.kill('SIGTERM');
-    expect(await exitWithin(first, 5_000)).toEqual({ code: 0, signal: null });
-
-    await restart(first, env);
-    const after = await browser.get('/');
-    expect(after.status, after.text).toBe(200);
-    expect(after.text).toContain('Ada Lovelace');
-    expect(statSync(secretFile).mtimeMs).toBe(secretStat.mtimeMs);
-  });
-});
-
-describe('the server is killed with SIGKILL right after answering a sign-in', () => {
-  afterEach(cleanupServers);
-
-  it('loses none of the acknowledged sessions', async () => {
-    const env = { DATA_DIR: tempDir(), SESSION_SECRET: 'process-test-secret' };
-    let server = await startServer(env);
-    const signedIn: { agent: request.Agent; name: string }[] = [];
-
-    // Three sign-ups, then two sign-ins (one remembered) by other browsers of existing users.
-    const rounds: ((agent: request.Agent) => Promise<{ name: string; res: request.Response }>)[] = [
-      async (agent) => ({ name: 'user0', res: await register(agent, 'user0') }),
-      async (agent) => ({ name: 'user1', res: await register(agent, 'user1') }),
-      async (agent) => ({ name: 'user2', res: await register(agent, 'user2') }),
-      async (agent) => ({
-        name: 'user0',
-        res: await signIn(agent, 'user0', 'correct horse', { remember: 'on' }),
-      }),
-      async (agent) => ({ name: 'user1', res: await signIn(agent, 'user1') }),
-    ];
-
-    for (const [index, round] of rounds.entries()) {
-      const agent = request.agent(server.url);
-      const { name, res } = await round(agent);
-      server.kill('SIGKILL');
-      expect(res.status, `round ${index}: ${res.text}`).toBe(303);
-      expect(await exitWithin(server, 5_000)).toEqual({ code: null, signal: 'SIGKILL' });
-      signedIn.push({ agent, name });
-
-      server = await restart(server, env);
-      for (const browser of signedIn) await signedInAs(browser.agent, browser.name);
-    }
-  });
-});
-
-describe('a developer runs with SESSION_STORE=memory', () => {
-  afterEach(cleanupServers);
-
-  it('starts and reports healthy', async () => {
-    const server = await start({ SESSION_STORE: 'memory' });
-    expect(server.stdout).toContain('sessions: memory');
-    const res = await request(server.url).get('/health');
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', checks: { sessions: 'up', accounts: 'up' } });
+    await restart(servers, server, env);
+    expect(await whoAmI(browser)).toEqual({ status: 200, body: { name: 'inflight' } });
   });
 });

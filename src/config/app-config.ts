@@ -30,17 +30,20 @@ export interface AppConfig {
   purgeInterval: number;
 }
 
-const seconds = (name: string, fallback: number) =>
+/** setInterval cannot wait longer than 2^31-1 ms; beyond that Node fires after 1 ms. */
+export const MAX_TIMER_SECONDS = 2_147_483;
+
+const seconds = (name: string, fallback: number, max = Infinity) =>
   z
     .string()
     .optional()
     .transform((raw, ctx) => {
       if (raw === undefined || raw.trim() === '') return fallback;
       const value = Number(raw);
-      if (!Number.isInteger(value) || value <= 0) {
+      if (!Number.isInteger(value) || value <= 0 || value > max) {
         ctx.addIssue({
           code: 'custom',
-          message: `${name} must be a positive whole number of seconds (got "${raw}")`,
+          message: `${name} must be a positive whole number of seconds${Number.isFinite(max) ? `, at most ${max}` : ''} (got "${raw}")`,
         });
         return z.NEVER;
       }
@@ -96,7 +99,7 @@ const envSchema = z.object({
   SESSION_IDLE_TIMEOUT: seconds('SESSION_IDLE_TIMEOUT', 7200),
   SESSION_REMEMBER_MAX_AGE: seconds('SESSION_REMEMBER_MAX_AGE', 2_592_000),
   SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 7_776_000),
-  SESSION_PURGE_INTERVAL: seconds('SESSION_PURGE_INTERVAL', 900),
+  SESSION_PURGE_INTERVAL: seconds('SESSION_PURGE_INTERVAL', 900, MAX_TIMER_SECONDS),
 });
 
 /**

@@ -1,6 +1,9 @@
 import { SESSION_DEFAULTS } from './session.constants.js';
 import type { ResolvedSessionOptions, SessionModuleOptions } from './session-options.interface.js';
 
+/** setInterval cannot wait longer than 2^31-1 ms. */
+const MAX_PURGE_INTERVAL = 2_147_483;
+
 const POSITIVE_SECONDS = [
   'idleTimeout',
   'rememberMaxAge',
@@ -29,6 +32,11 @@ export function resolveSessionOptions(options: SessionModuleOptions): ResolvedSe
     if (!Number.isInteger(resolved[key]) || resolved[key] <= 0) {
       throw new TypeError(`SessionModule: ${key} must be a positive whole number of seconds`);
     }
+  }
+  if (resolved.purgeInterval > MAX_PURGE_INTERVAL) {
+    throw new TypeError(
+      `SessionModule: purgeInterval must be at most ${MAX_PURGE_INTERVAL} seconds (a timer limit)`,
+    );
   }
   const storeType: string = resolved.store.type;
   if (storeType !== 'memory' && storeType !== 'sqlite') {

@@ -44,18 +44,30 @@ const READY_LINE = 'Listening on';
 /** Every child any scope started and that has not exited yet: the afterAll safety net. */
 const running = new Set<ChildProcess>();
 
-/** A port nothing listens on right now: bind port 0, read the port, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
+/** Ports this test process has handed out: a restarted server keeps its port while it boots. */
+const handedOut = new Set<number>();
+
+/**
+ * A port nothing listens on right now (bind port 0, read the port, close) and that no other
+ * server of this test file has been given, since a server takes a second or more to bind it.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', reject);
+      server.listen(0, () => {
+        const address = server.address();
+        const assigned = typeof address === 'object' && address ? address.port : 0;
+        server.close(() => (assigned ? resolve(assigned) : reject(new Error('no port assigned'))));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Resolves with the exit status, or rejects if the process is still running after `ms`. */
@@ -130,7 +142,8 @@ export class ServerScope {
       void exited.then((status) =>
         reject(
           new ServerExitError(
-            `server exited before listening (code ${status.code}, signal ${status.signal}):\n${stderr}`,
+            `server (pid ${child.pid}, port ${port}) exited before listening ` +
+              `(code ${status.code}, signal ${status.signal}):\n${stderr || stdout.slice(-2000)}`,
             status,
             stdout,
             stderr,

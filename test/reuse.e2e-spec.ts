@@ -14,7 +14,8 @@ import {
   type UserAccount,
 } from '../src/auth/index.js';
 import { PasswordHasher } from '../src/auth/password-hasher.js';
-import { SessionModule } from '../src/session/index.js';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { SESSION_OPTIONS, SessionModule, type SessionModuleOptions } from '../src/session/index.js';
 import { signIn } from './utils/forms.js';
 
 /** A team's own user lookup: here, one hard-coded account. */
@@ -109,5 +110,41 @@ describe('SessionModule + AuthModule dropped into another app', () => {
     expect((await browser.get('/reports')).body).toEqual({ owner: 'teammate' });
     expect((await browser.get('/api/reports/owner')).body).toEqual({ id: 'u-1' });
     expect((await browser.get('/open')).body).toEqual({ user: { id: 'u-1', name: 'teammate' } });
+  });
+});
+
+describe('SessionModule.forRootAsync with ConfigService', () => {
+  let app: NestExpressApplication;
+  afterAll(() => app?.close());
+
+  it('takes its options from configuration and protects routes the same way', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot({
+          ignoreEnvFile: true,
+          load: [() => ({ SESSION_SECRET: 'from-config', SESSION_COOKIE_NAME: 'team.sid' })],
+        }),
+        SessionModule.forRootAsync({
+          isGlobal: true,
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService): SessionModuleOptions => ({
+            secret: config.getOrThrow<string>('SESSION_SECRET'),
+            name: config.get<string>('SESSION_COOKIE_NAME'),
+          }),
+        }),
+        AuthModule.forRoot({ imports: [TeamUsersModule], userStore: StubUserStore }),
+      ],
+      controllers: [ReportsController],
+    }).compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+    await app.init();
+
+    expect(app.get<SessionModuleOptions>(SESSION_OPTIONS)).toMatchObject({
+      secret: 'from-config',
+      name: 'team.sid',
+    });
+    expect((await request(app.getHttpServer()).get('/api/reports/owner')).status).toBe(401);
+    expect((await request(app.getHttpServer()).get('/about')).status).toBe(200);
   });
 });

@@ -53,7 +53,7 @@ export class AuthController {
     const { name, password, remember, next } = form.data;
     try {
       const user = await this.auth.signIn(name, password, req.ip ?? '');
-      await this.sessions.establish(req, { user }, { remember });
+      await this.sessions.establish(req, { user }, { remember, owner: user.id });
       res.redirect(HttpStatus.SEE_OTHER, next ?? '/');
     } catch (error) {
       this.renderFailure(res, 'login', error, { name, remember, next });
@@ -72,7 +72,7 @@ export class AuthController {
     const { name, password, next } = form.data;
     try {
       const user = await this.auth.register(name, password);
-      await this.sessions.establish(req, { user }, { remember: false });
+      await this.sessions.establish(req, { user }, { remember: false, owner: user.id });
       res.redirect(HttpStatus.SEE_OTHER, next ?? '/');
     } catch (error) {
       this.renderFailure(res, 'register', error, { name, next });

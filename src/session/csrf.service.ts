@@ -71,5 +71,5 @@ export class CsrfService {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function isStored(req: Request): boolean {
-  return req.session?.rev !== undefined || req.session?.createdAt !== undefined;
+  return req.session?.createdAt !== undefined;
 }

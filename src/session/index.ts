@@ -8,7 +8,7 @@ export type {
 } from './session-options.interface.js';
 export { SESSION_OPTIONS } from './session.module-definition.js';
 export { SessionModule } from './session.module.js';
-export { SessionService, type EstablishOptions } from './session.service.js';
+export { SessionService, type EstablishOptions, type ListedSession } from './session.service.js';
 export { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
-export type { ManagedSessionStore } from './stores/managed-session-store.js';
+export type { ManagedSessionStore, SessionSummary } from './stores/managed-session-store.js';
 import './session.types.js';

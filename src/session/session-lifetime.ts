@@ -1,4 +1,5 @@
 import type { SessionData } from 'express-session';
+import { ACTIVITY_RESOLUTION_MS } from './session.constants.js';
 
 /** Lifetimes in seconds, as configured. */
 export interface SessionLifetimeOptions {
@@ -20,8 +21,15 @@ export class SessionLifetime {
   private readonly rememberMs: number;
   private readonly absoluteMs: number;
 
+  /**
+   * How stale `lastSeen` may get before a request records activity (a write): at most a
+   * minute, and a tenth of the idle timeout, so short timeouts stay accurate to 10%.
+   */
+  readonly activityResolution: number;
+
   constructor(options: SessionLifetimeOptions) {
     this.idleMs = options.idleTimeout * 1000;
+    this.activityResolution = Math.min(ACTIVITY_RESOLUTION_MS, this.idleMs / 10);
     this.rememberMs = options.rememberMaxAge * 1000;
     this.absoluteMs = options.absoluteTimeout * 1000;
   }

@@ -4,7 +4,7 @@ export const SESSION_STORE = Symbol('SESSION:STORE');
 /** Injection token of the options with defaults applied and validated. */
 export const RESOLVED_SESSION_OPTIONS = Symbol('SESSION:RESOLVED_OPTIONS');
 
-/** How often at most a session's `lastSeen` is rewritten (and its expiry moved). */
+/** How often at most a session's `lastSeen` is rewritten (and its expiry moved), by default. */
 export const ACTIVITY_RESOLUTION_MS = 60_000;
 
 /**

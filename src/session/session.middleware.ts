@@ -1,7 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import onHeaders from 'on-headers';
-import { ACTIVITY_RESOLUTION_MS } from './session.constants.js';
 import type { SessionLifetime } from './session-lifetime.js';
 import type { ResolvedSessionOptions } from './session-options.interface.js';
 import { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
@@ -55,7 +54,7 @@ async function enforceLifetime(req: Request, lifetime: SessionLifetime): Promise
     await regenerateSession(req).catch((error: unknown) => {
       throw new SessionStoreUnavailableException(error);
     });
-  } else if (now - (current.lastSeen ?? 0) >= ACTIVITY_RESOLUTION_MS) {
+  } else if (now - (current.lastSeen ?? 0) >= lifetime.activityResolution) {
     current.lastSeen = now;
   }
 }

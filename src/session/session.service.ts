@@ -1,36 +1,52 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { SessionData } from 'express-session';
-import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
+import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from './session.constants.js';
 import type { ResolvedSessionOptions } from './session-options.interface.js';
 import { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
 import { destroySession, regenerateSession, saveSession } from './session.utils.js';
+import type { ManagedSessionStore, SessionSummary } from './stores/managed-session-store.js';
 
-/** Session keys owned by this module; everything else belongs to the app. */
-const LIFECYCLE_KEYS = new Set(['cookie', 'rev', 'createdAt', 'lastSeen']);
+/** Session keys owned by this module; everything else belongs to the app and survives sign-in. */
+const LIFECYCLE_KEYS = new Set(['cookie', 'createdAt', 'lastSeen', 'owner', 'handle', 'device']);
+
+/** Longer user agents are cut: they are shown, not parsed for anything that matters. */
+const MAX_USER_AGENT = 512;
 
 export interface EstablishOptions {
   /** A persistent cookie (remember me) instead of a browser-session cookie. */
   remember: boolean;
+  /** Who the session belongs to (a user id): what `list` and `revoke` go by. */
+  owner: string;
+}
+
+/** A session in a "your sessions" list. */
+export interface ListedSession extends SessionSummary {
+  /** True for the session of the request asking. */
+  current: boolean;
 }
 
 /**
- * Starts and ends sessions. Each call resolves only once the store has the result, so the
- * response that follows (the 303 after sign-in) is never ahead of the store.
+ * Starts, lists and ends sessions. Each call resolves only once the store has the result, so
+ * the response that follows (the 303 after sign-in) is never ahead of the store.
  */
 @Injectable()
 export class SessionService {
-  constructor(@Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions) {}
+  constructor(
+    @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    @Inject(SESSION_STORE) private readonly store: ManagedSessionStore,
+  ) {}
 
   /**
    * Issues a new session id (no fixation), carries over the app's data (such as a theme), sets
    * `values`, and saves.
-   * @example await sessions.establish(req, { user: { id, name } }, { remember: true });
+   * @example await sessions.establish(req, { user: { id, name } }, { remember: true, owner: id });
    */
   async establish(
     req: Request,
     values: Partial<SessionData>,
-    { remember }: EstablishOptions,
+    { remember, owner }: EstablishOptions,
   ): Promise<void> {
     const carried = Object.entries(req.session).filter(([key]) => !LIFECYCLE_KEYS.has(key));
     await this.storeCall(() => regenerateSession(req));
@@ -38,10 +54,26 @@ export class SessionService {
     Object.assign(req.session, Object.fromEntries(carried), values, {
       createdAt: now,
       lastSeen: now,
+      owner,
+      handle: randomBytes(12).toString('base64url'),
+      device: {
+        userAgent: (req.get('user-agent') ?? '').slice(0, MAX_USER_AGENT),
+        ip: req.ip ?? '',
+      },
     });
     // The regenerated cookie is a browser-session cookie unless given a lifetime.
     if (remember) req.session.cookie.maxAge = this.options.rememberMaxAge * 1000;
     await this.storeCall(() => saveSession(req));
+  }
+
+  /**
+   * Makes a visitor's session one that is kept (timeouts apply) before storing something in it
+   * without signing in, such as a preference.
+   * @example sessions.keep(req); req.session.theme = 'dark';
+   */
+  keep(req: Request): void {
+    if (req.session.createdAt !== undefined) return;
+    req.session.createdAt = req.session.lastSeen = Date.now();
   }
 
   /**
@@ -63,13 +95,41 @@ export class SessionService {
     return this.storeCall(() => saveSession(req));
   }
 
+  /**
+   * The live sessions of the owner of this request's session, the current one marked.
+   * @example const sessions = await sessionService.list(req);
+   */
+  async list(req: Request): Promise<ListedSession[]> {
+    const { owner, handle } = req.session;
+    if (owner === undefined) return [];
+    const sessions = await this.storeCall(() => this.store.listOwned(owner));
+    return sessions.map((listed) => ({ ...listed, current: listed.handle === handle }));
+  }
+
+  /**
+   * Ends another session of the same owner, at once, wherever it is used. Resolves to false
+   * when the handle names no such session (or names the current one: sign out instead).
+   */
+  async revoke(req: Request, handle: string): Promise<boolean> {
+    const { owner } = req.session;
+    if (owner === undefined || handle === req.session.handle) return false;
+    return (await this.storeCall(() => this.store.destroyOwned(owner, { handle }))) > 0;
+  }
+
+  /** Ends every session of the owner except this request's. Resolves to how many ended. */
+  revokeOthers(req: Request): Promise<number> {
+    const { owner, handle } = req.session;
+    if (owner === undefined) return Promise.resolve(0);
+    return this.storeCall(() => this.store.destroyOwned(owner, { exceptHandle: handle }));
+  }
+
   private secure(req: Request): boolean {
     return this.options.secureCookies && req.secure;
   }
 
-  private async storeCall(operation: () => Promise<void>): Promise<void> {
+  private async storeCall<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      await operation();
+      return await operation();
     } catch (error) {
       throw new SessionStoreUnavailableException(error);
     }

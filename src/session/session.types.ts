@@ -4,13 +4,13 @@ declare module 'express-session' {
   interface SessionData {
     /** Epoch ms when the session was established (sign-in); the absolute timeout counts from here. */
     createdAt: number;
-    /** Epoch ms of the last recorded activity, kept to a resolution of a minute. */
+    /** Epoch ms of the last recorded activity, kept to a resolution of at most a minute. */
     lastSeen: number;
-    /**
-     * Revision assigned by the store when the session was loaded; absent on a session that was
-     * never saved. Stores use it to tell an update from an insert, so a destroyed session is
-     * never written back.
-     */
-    rev: number;
+    /** Who the session belongs to (a user id); stores index sessions by it. */
+    owner: string;
+    /** Opaque, random name of the session for lists and revocation; unrelated to the id. */
+    handle: string;
+    /** The browser and address the session was established from. */
+    device: { userAgent: string; ip: string };
   }
 }

@@ -1,25 +1,28 @@
 import { Logger } from '@nestjs/common';
 import connectSqlite3 from 'connect-sqlite3';
 import session, { type SessionData } from 'express-session';
+import type { Request } from 'express';
 import { migrate } from '../../database/migrations.js';
 import { SqliteDatabase } from '../../database/sqlite-database.js';
 import type { SessionLifetime } from '../session-lifetime.js';
 import { settle } from './callback.js';
-import type { ManagedSessionStore } from './managed-session-store.js';
+import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
+import {
+  SessionPersistence,
+  type SessionBackend,
+  type SessionColumns,
+  type StoredSession,
+} from './session-persistence.js';
 
 const ConnectSqliteStore = connectSqlite3(session);
 
 type Callback<T = void> = (error: unknown, value?: T) => void;
 
-interface SessionRow {
-  sess: string;
-  rev: number;
-  expired: number;
-}
-
 /**
  * Typed schema, created before connect-sqlite3's own untyped `CREATE TABLE IF NOT EXISTS`
  * (which then does nothing). `expired` is epoch ms, the unit connect-sqlite3's cleanup uses.
+ * `owner` is the per-user index: listing or ending a user's sessions reads only their rows,
+ * and it stays right through expiry, purge and sign-out because it is the same row.
  */
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS sessions (
@@ -29,30 +32,51 @@ const SCHEMA = [
      rev INTEGER NOT NULL DEFAULT 1
    ) WITHOUT ROWID;
    CREATE INDEX IF NOT EXISTS sessions_expired ON sessions (expired);`,
+  `ALTER TABLE sessions ADD COLUMN owner TEXT;
+   ALTER TABLE sessions ADD COLUMN handle TEXT;
+   ALTER TABLE sessions ADD COLUMN created_at INTEGER;
+   ALTER TABLE sessions ADD COLUMN last_seen INTEGER;
+   ALTER TABLE sessions ADD COLUMN user_agent TEXT;
+   ALTER TABLE sessions ADD COLUMN ip TEXT;
+   CREATE INDEX sessions_owner ON sessions (owner, last_seen) WHERE owner IS NOT NULL;`,
 ];
 
 const PURGE_BATCH = 500;
+
+const COLUMN_VALUES = (c: SessionColumns) => [
+  c.expired,
+  c.owner,
+  c.handle,
+  c.createdAt,
+  c.lastSeen,
+  c.userAgent,
+  c.ip,
+];
 
 /**
  * connect-sqlite3, with every data method replaced: its originals call back twice on errors,
  * throw inside async callbacks on corrupt rows and failed queries (crashing the process),
  * keep browser-session rows a fixed 24 h, and upsert (so a session destroyed by sign-out
- * can be written back by a request still in flight). It keeps its role as the express-session
- * Store base and its schema bootstrap, but it never sees the database handle itself: it gets
- * a facade that reports errors instead of throwing them.
+ * can be written back by a request still in flight, and parallel requests overwrite each
+ * other). It keeps its role as the express-session Store base and its schema bootstrap, but it
+ * never sees the database handle itself: it gets a facade that reports errors instead of
+ * throwing them.
  */
-export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSessionStore {
+export class SqliteSessionStore
+  extends ConnectSqliteStore
+  implements ManagedSessionStore, SessionBackend
+{
   private static readonly logger = new Logger('SqliteSessionStore');
-  /** What was last written for a session object, while that object lives (one request). */
-  private readonly lastWritten = new WeakMap<SessionData, string>();
+  private readonly persistence: SessionPersistence;
 
   // Not `db`: connect-sqlite3 keeps its facade there, and a parameter property of that name
   // would overwrite it with the raw handle after super() returns.
   private constructor(
     private readonly database: SqliteDatabase,
-    private readonly lifetime: SessionLifetime,
+    lifetime: SessionLifetime,
   ) {
     super({ table: 'sessions', db: connectSqliteFacade(database) });
+    this.persistence = new SessionPersistence(this, lifetime);
   }
 
   /** Opens the file, creates the schema, then the store; the store owns the handle. */
@@ -69,21 +93,18 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
     return new SqliteSessionStore(db, lifetime);
   }
 
-  /** Resolves when the database answers a query. */
-  async ping(): Promise<void> {
-    await this.database.get('SELECT 1');
-  }
-
-  close(): Promise<void> {
-    return this.database.close();
-  }
-
   override get(sid: string, callback: Callback<SessionData | null>): void {
-    settle(this.read(sid), callback);
+    settle(this.readLive(sid), callback);
   }
 
   override set(sid: string, data: SessionData, callback?: Callback): void {
-    settle(this.write(sid, data), callback);
+    settle(this.persistence.save(sid, data), callback);
+  }
+
+  override createSession(req: Request, data: SessionData) {
+    const created = super.createSession(req, data);
+    this.persistence.adopt(created, data);
+    return created;
   }
 
   override destroy(sid: string, callback?: Callback): void {
@@ -119,9 +140,58 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
 
   override all(callback: Callback<SessionData[]>): void {
     const sessions = this.database
-      .all<SessionRow>('SELECT sess, rev, expired FROM sessions WHERE expired > ?', [Date.now()])
-      .then((rows) => rows.map((row) => this.parse(row)).filter((data) => data !== null));
+      .all<{ json: string; rev: number }>(
+        'SELECT sess AS json, rev FROM sessions WHERE expired > ?',
+        [Date.now()],
+      )
+      .then((rows) =>
+        rows.map((row) => this.persistence.decode(row)).filter((data) => data !== null),
+      );
     settle(sessions, callback);
+  }
+
+  async read(sid: string): Promise<StoredSession | undefined> {
+    return this.database.get<StoredSession>(
+      'SELECT sess AS json, rev FROM sessions WHERE sid = ?',
+      [sid],
+    );
+  }
+
+  async insert(sid: string, json: string, columns: SessionColumns): Promise<void> {
+    await this.database.run(
+      `INSERT OR REPLACE INTO sessions (sid, sess, rev, expired, owner, handle, created_at, last_seen, user_agent, ip)
+       VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
+      [sid, json, ...COLUMN_VALUES(columns)],
+    );
+  }
+
+  async update(sid: string, json: string, columns: SessionColumns, rev: number): Promise<boolean> {
+    const { changes } = await this.database.run(
+      `UPDATE sessions SET sess = ?, rev = rev + 1, expired = ?, owner = ?, handle = ?, created_at = ?,
+         last_seen = ?, user_agent = ?, ip = ?
+       WHERE sid = ? AND rev = ?`,
+      [json, ...COLUMN_VALUES(columns), sid, rev],
+    );
+    return changes === 1;
+  }
+
+  async listOwned(owner: string): Promise<SessionSummary[]> {
+    return this.database.all<SessionSummary>(
+      `SELECT handle, created_at AS createdAt, last_seen AS lastSeen, user_agent AS userAgent, ip
+       FROM sessions WHERE owner = ? AND expired > ? ORDER BY last_seen DESC`,
+      [owner, Date.now()],
+    );
+  }
+
+  async destroyOwned(
+    owner: string,
+    { handle, exceptHandle }: { handle?: string; exceptHandle?: string },
+  ): Promise<number> {
+    const { changes } = await this.database.run(
+      'DELETE FROM sessions WHERE owner = ?1 AND (?2 IS NULL OR handle = ?2) AND (?3 IS NULL OR handle IS NOT ?3)',
+      [owner, handle ?? null, exceptHandle ?? null],
+    );
+    return changes;
   }
 
   /**
@@ -141,69 +211,41 @@ export class SqliteSessionStore extends ConnectSqliteStore implements ManagedSes
     }
   }
 
-  private async read(sid: string): Promise<SessionData | null> {
-    const row = await this.database.get<SessionRow>(
-      'SELECT sess, rev, expired FROM sessions WHERE sid = ?',
+  /** Resolves when the database answers a query. */
+  async ping(): Promise<void> {
+    await this.database.get('SELECT 1');
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+
+  private async readLive(sid: string): Promise<SessionData | null> {
+    const row = await this.database.get<StoredSession & { expired: number }>(
+      'SELECT sess AS json, rev, expired FROM sessions WHERE sid = ?',
       [sid],
     );
-    if (!row || row.expired <= Date.now()) return null;
-    return this.parse(row);
-  }
-
-  /**
-   * A session that was never loaded (new, or just regenerated) is inserted; one that was loaded
-   * is only updated, so if sign-out or revocation deleted it meanwhile it stays deleted.
-   */
-  private async write(sid: string, data: SessionData): Promise<void> {
-    const { rev, ...rest } = data;
-    const json = JSON.stringify(rest);
-    // express-session saves a regenerated session again when the request ends, although it
-    // was saved already (sign-in awaits the save): skip writing the same object unchanged.
-    if (this.lastWritten.get(data) === json) return;
-    const expired = this.lifetime.expiresAt(data);
-    if (rev === undefined) {
-      await this.database.run(
-        `INSERT INTO sessions (sid, expired, sess) VALUES (?, ?, ?)
-         ON CONFLICT (sid) DO UPDATE SET expired = excluded.expired, sess = excluded.sess, rev = rev + 1`,
-        [sid, expired, json],
-      );
-    } else {
-      await this.database.run(
-        'UPDATE sessions SET expired = ?, sess = ?, rev = rev + 1 WHERE sid = ?',
-        [expired, json, sid],
-      );
-    }
-    this.lastWritten.set(data, json);
-  }
-
-  /** A row that does not parse (hand-edited, truncated) is treated as no session, not a crash. */
-  private parse(row: SessionRow): SessionData | null {
-    try {
-      return { ...(JSON.parse(row.sess) as SessionData), rev: row.rev };
-    } catch {
-      SqliteSessionStore.logger.warn(
-        `ignoring a session row whose data does not parse (${row.sess.length} bytes)`,
-      );
-      return null;
-    }
+    return row && row.expired > Date.now() ? this.persistence.decode(row) : null;
   }
 }
 
-const reportHousekeepingError = (error: unknown) =>
-  new Logger('SqliteSessionStore').error(`connect-sqlite3 housekeeping failed: ${String(error)}`);
-
 /**
- * What connect-sqlite3's constructor and its daily cleanup get instead of the handle: both call
- * it without usable error handling (a `throw` in a callback, a callback-less DELETE), so errors
- * are logged here rather than thrown.
+ * What connect-sqlite3 gets instead of the handle. Its constructor's `CREATE TABLE IF NOT
+ * EXISTS` runs (a no-op on our schema) with errors logged, not thrown inside a callback. Its
+ * own cleanup, one unbatched `DELETE` run without a callback at start-up and daily, is not run:
+ * it would hold the write lock for the whole table scan, and `purgeExpired` does the job.
  */
 function connectSqliteFacade(db: SqliteDatabase) {
   return {
     exec(sql: string, callback: (error: Error | null) => void) {
-      db.exec(sql).then(() => callback(null), reportHousekeepingError);
+      db.exec(sql).then(
+        () => callback(null),
+        (error: unknown) =>
+          new Logger('SqliteSessionStore').error(
+            `connect-sqlite3 start-up failed: ${String(error)}`,
+          ),
+      );
     },
-    run(sql: string, params: number[]) {
-      db.run(sql, params).catch(reportHousekeepingError);
-    },
+    run() {},
   };
 }

@@ -1,0 +1,115 @@
+import { Logger } from '@nestjs/common';
+import type { SessionData } from 'express-session';
+import { mergeSessionData } from '../session-merge.js';
+import type { SessionLifetime } from '../session-lifetime.js';
+
+/** A stored session as a store keeps it. */
+export interface StoredSession {
+  json: string;
+  rev: number;
+}
+
+/** What stores index besides the data, derived from it on every write. */
+export interface SessionColumns {
+  expired: number;
+  owner: string | null;
+  handle: string | null;
+  createdAt: number | null;
+  lastSeen: number | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** The primitives a store provides; the rules live in SessionPersistence. */
+export interface SessionBackend {
+  /** The row, expired or not; undefined when there is none. */
+  read(sid: string): Promise<StoredSession | undefined>;
+  /** Writes a session that was never loaded (new, or regenerated), replacing any row. */
+  insert(sid: string, json: string, columns: SessionColumns): Promise<void>;
+  /** Writes only if the row still has revision `rev`; false otherwise (changed or deleted). */
+  update(sid: string, json: string, columns: SessionColumns, rev: number): Promise<boolean>;
+}
+
+const MAX_MERGE_ATTEMPTS = 20;
+
+/**
+ * The save rules every store shares. Each row has a revision; a save is a compare-and-set
+ * against the revision the request loaded. When another request saved first, this request's
+ * own changes (what it loaded vs what it saves) are merged onto the newer data and the write
+ * is retried, so parallel requests on one session never lose each other's writes, on one
+ * instance or several. A request that changed nothing writes nothing. A row that is gone was
+ * destroyed (sign-out, revocation, expiry): it is not written back.
+ *
+ * The alternative, a per-session lock, would make every request of a session wait for the
+ * previous one and needs a lock service shared by all instances; conflicts are rare, so paying
+ * only when one happens is cheaper.
+ */
+export class SessionPersistence {
+  private static readonly logger = new Logger('SessionStore');
+  /** The JSON each session object was loaded as: the base of a merge. */
+  private readonly loadedAs = new WeakMap<object, StoredSession>();
+  /** What was last written for each session object, so an unchanged session is not rewritten. */
+  private readonly writtenAs = new WeakMap<object, StoredSession>();
+
+  constructor(
+    private readonly backend: SessionBackend,
+    private readonly lifetime: SessionLifetime,
+  ) {}
+
+  /** Parses a stored row; a row that does not parse is treated as no session, not a crash. */
+  decode(stored: StoredSession): SessionData | null {
+    try {
+      const data = JSON.parse(stored.json) as SessionData;
+      this.loadedAs.set(data, stored);
+      return data;
+    } catch {
+      SessionPersistence.logger.warn(
+        `ignoring a session whose data does not parse (${stored.json.length} bytes)`,
+      );
+      return null;
+    }
+  }
+
+  /** express-session copies loaded data into a new Session object; carry the load state over. */
+  adopt(session: object, data: object): void {
+    const stored = this.loadedAs.get(data);
+    if (stored) this.loadedAs.set(session, stored);
+  }
+
+  async save(sid: string, session: SessionData): Promise<void> {
+    let json = JSON.stringify(session);
+    const previous = this.writtenAs.get(session) ?? this.loadedAs.get(session);
+    if (previous?.json === json) return;
+    if (!previous) {
+      await this.backend.insert(sid, json, this.columns(session));
+      this.writtenAs.set(session, { json, rev: 1 });
+      return;
+    }
+    let base = previous;
+    let data: unknown = session;
+    for (let attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
+      if (await this.backend.update(sid, json, this.columns(data as SessionData), base.rev)) {
+        this.writtenAs.set(session, { json, rev: base.rev + 1 });
+        return;
+      }
+      const current = await this.backend.read(sid);
+      if (!current) return; // Destroyed meanwhile: it stays destroyed.
+      data = mergeSessionData(JSON.parse(base.json), data, JSON.parse(current.json));
+      json = JSON.stringify(data);
+      base = current;
+    }
+    throw new Error(`session kept changing under ${MAX_MERGE_ATTEMPTS} attempts to save it`);
+  }
+
+  columns(data: SessionData): SessionColumns {
+    return {
+      expired: this.lifetime.expiresAt(data),
+      owner: data.owner ?? null,
+      handle: data.handle ?? null,
+      createdAt: data.createdAt ?? null,
+      lastSeen: data.lastSeen ?? null,
+      userAgent: data.device?.userAgent ?? null,
+      ip: data.device?.ip ?? null,
+    };
+  }
+}

@@ -21,15 +21,8 @@ export class SessionLifetime {
   private readonly rememberMs: number;
   private readonly absoluteMs: number;
 
-  /**
-   * How stale `lastSeen` may get before a request records activity (a write): at most a
-   * minute, and a tenth of the idle timeout, so short timeouts stay accurate to 10%.
-   */
-  readonly activityResolution: number;
-
   constructor(options: SessionLifetimeOptions) {
     this.idleMs = options.idleTimeout * 1000;
-    this.activityResolution = Math.min(ACTIVITY_RESOLUTION_MS, this.idleMs / 10);
     this.rememberMs = options.rememberMaxAge * 1000;
     this.absoluteMs = options.absoluteTimeout * 1000;
   }
@@ -41,6 +34,16 @@ export class SessionLifetime {
     return session.createdAt === undefined
       ? sliding
       : Math.min(sliding, session.createdAt + this.absoluteMs);
+  }
+
+  /**
+   * Whether a request should record activity now (a write): when `lastSeen` is older than a
+   * minute, or than a tenth of the session's sliding window, so short timeouts stay accurate
+   * to 10% while busy sessions are written at most once a minute.
+   */
+  shouldRecordActivity(session: StoredSession, now = Date.now()): boolean {
+    const window = isRemembered(session) ? this.rememberMs : this.idleMs;
+    return now - (session.lastSeen ?? 0) >= Math.min(ACTIVITY_RESOLUTION_MS, window / 10);
   }
 
   hasExpired(session: StoredSession, now = Date.now()): boolean {

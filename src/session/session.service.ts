@@ -33,6 +33,9 @@ export interface ListedSession extends SessionSummary {
  */
 @Injectable()
 export class SessionService {
+  /** Keys that outlive sign-out, registered by the features that own them. */
+  private readonly keptAcrossSignOut = new Set<keyof SessionData>();
+
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     @Inject(SESSION_STORE) private readonly store: ManagedSessionStore,
@@ -77,10 +80,24 @@ export class SessionService {
   }
 
   /**
-   * Deletes the session from the store and expires the cookie in the browser.
+   * Makes `key` outlive sign-out (a preference such as a theme, not anything about the user):
+   * `end()` then hands the visitor a fresh anonymous session, with a new id, holding only such
+   * keys. Call it once, from the module that owns the key.
+   * @example sessions.keepAcrossSignOut('theme');
+   */
+  keepAcrossSignOut(key: keyof SessionData): void {
+    this.keptAcrossSignOut.add(key);
+  }
+
+  /**
+   * Deletes the session from the store and expires the cookie in the browser. When the session
+   * holds keys registered with `keepAcrossSignOut`, a new anonymous session (new id) keeps just
+   * those instead, saved before this resolves.
    * @example await sessions.end(req, res);
    */
   async end(req: Request, res: Response): Promise<void> {
+    const kept = this.valuesKeptAcrossSignOut(req);
+    if (kept) return this.restartAnonymous(req, kept);
     await this.storeCall(() => destroySession(req));
     res.clearCookie(this.options.name, {
       path: '/',
@@ -121,6 +138,21 @@ export class SessionService {
     const { owner, handle } = req.session;
     if (owner === undefined) return Promise.resolve(0);
     return this.storeCall(() => this.store.destroyOwned(owner, { exceptHandle: handle }));
+  }
+
+  private valuesKeptAcrossSignOut(req: Request): Partial<SessionData> | undefined {
+    const kept = [...this.keptAcrossSignOut]
+      .filter((key) => req.session[key] !== undefined)
+      .map((key) => [key, req.session[key]]);
+    return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+  }
+
+  /** Regenerating deletes the old row, so the signed-out id stays dead (no fixation either). */
+  private async restartAnonymous(req: Request, kept: Partial<SessionData>): Promise<void> {
+    await this.storeCall(() => regenerateSession(req));
+    this.keep(req);
+    Object.assign(req.session, kept);
+    await this.storeCall(() => saveSession(req));
   }
 
   private secure(req: Request): boolean {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -20,11 +21,16 @@ export interface TestApp {
 /** Boots the real AppModule through the same configureApp() as main.ts, on a temp DATA_DIR. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  dataDir = tempDataDir(),
+  /** A DATA_DIR to share with another instance; by default a fresh one, removed on close. */
+  sharedDataDir?: string,
+  /** Extra controllers, for tests that need a route the app does not have. */
+  controllers: Type[] = [],
 ): Promise<TestApp> {
+  const dataDir = sharedDataDir ?? tempDataDir();
   const config = loadConfig({ DATA_DIR: dataDir, SESSION_SECRET: 'test-secret', ...env });
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
+    controllers,
   }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     bodyParser: false,
@@ -39,7 +45,7 @@ export async function createTestApp(
     agent: () => request.agent(app.getHttpServer()),
     close: async () => {
       await app.close();
-      if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+      if (sharedDataDir === undefined && !env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

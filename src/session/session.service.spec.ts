@@ -1,0 +1,108 @@
+import type { Request, Response } from 'express';
+import type { SessionData } from 'express-session';
+import { describe, expect, it, vi } from 'vitest';
+import type { ResolvedSessionOptions } from './session-options.interface.js';
+import { SessionService } from './session.service.js';
+import type { ManagedSessionStore } from './stores/managed-session-store.js';
+
+/** A key a feature module would declare, such as a theme. */
+const PREFERENCE = 'preference' as keyof SessionData;
+
+type Callback = (error?: unknown) => void;
+
+/** What express-session puts on a request, reduced to what SessionService calls. */
+function fakeRequest(data: Partial<SessionData>) {
+  const store = new Map<string, Partial<SessionData>>([['old-id', { ...data }]]);
+  const req = { sessionID: 'old-id', get: () => undefined } as unknown as Request;
+  const sessionFor = (values: Partial<SessionData>) =>
+    Object.assign(Object.create(sessionMethods) as object, values) as Request['session'];
+  const sessionMethods = {
+    regenerate(callback: Callback) {
+      store.delete(req.sessionID);
+      req.sessionID = 'new-id';
+      req.session = sessionFor({ cookie: { originalMaxAge: null } as SessionData['cookie'] });
+      callback();
+    },
+    save(callback: Callback) {
+      store.set(req.sessionID, { ...req.session });
+      callback();
+    },
+    destroy(callback: Callback) {
+      store.delete(req.sessionID);
+      callback();
+    },
+  };
+  req.session = sessionFor(data);
+  return { req, store };
+}
+
+function setup() {
+  const options = { name: 'sid', secureCookies: false } as ResolvedSessionOptions;
+  const sut = new SessionService(options, {} as ManagedSessionStore);
+  const res = { clearCookie: vi.fn() } as unknown as Response & {
+    clearCookie: ReturnType<typeof vi.fn>;
+  };
+  return { sut, res };
+}
+
+const signedIn: Partial<SessionData> = {
+  user: { id: 'u-1', name: 'alice' },
+  owner: 'u-1',
+  createdAt: 1,
+  lastSeen: 1,
+};
+
+describe(SessionService.name, () => {
+  describe('end', () => {
+    it('deletes the session and clears the cookie when nothing is kept across sign-out', async () => {
+      const { sut, res } = setup();
+      const { req, store } = fakeRequest({ ...signedIn, [PREFERENCE]: 'dark' });
+
+      await sut.end(req, res);
+
+      expect(store.size).toBe(0);
+      expect(res.clearCookie).toHaveBeenCalledWith('sid', expect.objectContaining({ path: '/' }));
+    });
+
+    it('deletes the session when a kept key is registered but not set', async () => {
+      const { sut, res } = setup();
+      sut.keepAcrossSignOut(PREFERENCE);
+      const { req, store } = fakeRequest(signedIn);
+
+      await sut.end(req, res);
+
+      expect(store.size).toBe(0);
+      expect(res.clearCookie).toHaveBeenCalled();
+    });
+
+    it('starts a new anonymous session holding only the kept keys, saved under a new id', async () => {
+      const { sut, res } = setup();
+      sut.keepAcrossSignOut(PREFERENCE);
+      const { req, store } = fakeRequest({ ...signedIn, [PREFERENCE]: 'dark' });
+
+      await sut.end(req, res);
+
+      expect(store.has('old-id')).toBe(false);
+      const saved = store.get('new-id');
+      expect(saved).toMatchObject({ [PREFERENCE]: 'dark' });
+      expect(saved?.createdAt).toEqual(expect.any(Number));
+      expect(saved).not.toHaveProperty('user');
+      expect(saved).not.toHaveProperty('owner');
+      expect(res.clearCookie).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('keep', () => {
+    it('starts the clock of an anonymous session once', () => {
+      const { sut } = setup();
+      const { req } = fakeRequest({});
+
+      sut.keep(req);
+      const createdAt = req.session.createdAt;
+      sut.keep(req);
+
+      expect(createdAt).toEqual(expect.any(Number));
+      expect(req.session.createdAt).toBe(createdAt);
+    });
+  });
+});

@@ -40,7 +40,12 @@ export class AppModule {
 }
 
 function sessionStore(config: AppConfig): SessionStoreOptions {
-  return config.sessionStore === 'sqlite'
-    ? { type: 'sqlite', file: join(config.dataDir, 'sessions.db') }
-    : { type: 'memory' };
+  switch (config.sessionStore) {
+    case 'sqlite':
+      return { type: 'sqlite', file: join(config.dataDir, 'sessions.db') };
+    case 'redis':
+      return { type: 'redis', url: config.redisUrl };
+    case 'memory':
+      return { type: 'memory' };
+  }
 }

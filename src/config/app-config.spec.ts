@@ -57,7 +57,6 @@ describe(loadConfig.name, () => {
     ['SESSION_ABSOLUTE_TIMEOUT', 'soon'],
     ['SESSION_PURGE_INTERVAL', '-5'],
     ['SESSION_PURGE_INTERVAL', '2147484'],
-    ['SESSION_STORE', 'redis'],
     ['DATABASE_URL', 'postgres://localhost/app'],
     ['SESSION_COOKIE_NAME', 'my sid'],
     ['SESSION_SECRET', 'first,,second'],

@@ -111,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) throw new ConfigError(parsed.error.issues[0].message);
   const vars = parsed.data;
   const production = vars.NODE_ENV === 'production';
-  unsupportedYet(vars.SESSION_STORE, vars.DATABASE_URL);
+  unsupportedYet(vars.DATABASE_URL);
   const dataDir = prepareDataDir(resolve(vars.DATA_DIR || './data'));
   return {
     port: vars.PORT,
@@ -132,12 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /** Settings the spec names that this build cannot serve yet: refuse them rather than ignore them. */
-function unsupportedYet(store: SessionStoreType, databaseUrl: string | undefined): void {
-  if (store === 'redis') {
-    throw new ConfigError(
-      'SESSION_STORE=redis is not available in this build yet; use sqlite or memory',
-    );
-  }
+function unsupportedYet(databaseUrl: string | undefined): void {
   if (databaseUrl) {
     throw new ConfigError(
       'DATABASE_URL is not supported in this build yet; unset it to keep accounts in DATA_DIR',

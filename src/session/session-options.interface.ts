@@ -1,9 +1,16 @@
+import type { RedisClientOptions } from 'redis';
+
 /** Where sessions are kept. */
 export type SessionStoreOptions =
   /** In-process; for development and tests (lost on restart, not shared). */
   | { type: 'memory' }
   /** A SQLite file (WAL), shareable by processes on one machine. */
-  | { type: 'sqlite'; file: string };
+  | { type: 'sqlite'; file: string }
+  /**
+   * Redis, for instances on several machines. `client` takes further node-redis options
+   * (TLS, Sentinel); for a cluster, point `url` at any node.
+   */
+  | { type: 'redis'; url: string; prefix?: string; client?: RedisClientOptions };
 
 export interface SessionModuleOptions {
   /** Signing secrets: the first signs new cookies, all verify (rotation). */

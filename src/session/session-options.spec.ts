@@ -59,9 +59,9 @@ describe(resolveSessionOptions.name, () => {
   });
 
   it('rejects an unknown store type, naming it', () => {
-    const options = { secret: 's', store: { type: 'redis' } } as unknown as SessionModuleOptions;
+    const options = { secret: 's', store: { type: 'mongo' } } as unknown as SessionModuleOptions;
 
     expect(() => resolveSessionOptions(options)).toThrow(TypeError);
-    expect(() => resolveSessionOptions(options)).toThrow(/unknown store type "redis"/);
+    expect(() => resolveSessionOptions(options)).toThrow(/unknown store type "mongo"/);
   });
 });

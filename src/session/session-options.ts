@@ -39,9 +39,9 @@ export function resolveSessionOptions(options: SessionModuleOptions): ResolvedSe
     );
   }
   const storeType: string = resolved.store.type;
-  if (storeType !== 'memory' && storeType !== 'sqlite') {
+  if (storeType !== 'memory' && storeType !== 'sqlite' && storeType !== 'redis') {
     throw new TypeError(
-      `SessionModule: unknown store type "${storeType}" (expected memory or sqlite)`,
+      `SessionModule: unknown store type "${storeType}" (expected memory, sqlite or redis)`,
     );
   }
   return resolved;

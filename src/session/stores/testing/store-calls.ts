@@ -16,6 +16,10 @@ export const storeCalls = (sut: ManagedSessionStore) => ({
     new Promise<void>((resolve, reject) =>
       sut.destroy(sid, (error) => (error ? reject(error as Error) : resolve())),
     ),
+  clear: () =>
+    new Promise<void>((resolve, reject) =>
+      sut.clear!((error) => (error ? reject(error as Error) : resolve())),
+    ),
   length: () =>
     new Promise<number | undefined>((resolve, reject) =>
       sut.length((error, count) => (error ? reject(error as Error) : resolve(count))),

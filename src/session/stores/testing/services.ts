@@ -1,0 +1,27 @@
+import { createClient } from 'redis';
+
+/**
+ * The Redis URL tests may use, or undefined (with a visible note) when none answers. With
+ * REQUIRE_REDIS=1 (CI) a missing Redis is an error instead of a skip.
+ */
+export async function redisForTests(): Promise<string | undefined> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const client = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return url;
+  } catch (error) {
+    const reason = `Redis at ${url} does not answer (${(error as Error).message})`;
+    if (process.env.REQUIRE_REDIS === '1') throw new Error(`${reason}, and REQUIRE_REDIS=1`);
+    console.warn(`SKIPPED: Redis suites, because ${reason}. Set REDIS_URL or start redis-server.`);
+    return undefined;
+  } finally {
+    if (client.isOpen) await client.close();
+  }
+}
+
+/** A key prefix no other test run uses. */
+export const uniquePrefix = (label: string) =>
+  `nsa-test:${label}:${process.pid}:${Date.now().toString(36)}:`;

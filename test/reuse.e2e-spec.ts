@@ -32,6 +32,9 @@ class StubUserStore extends UserStore {
   async create(): Promise<UserAccount> {
     throw new Error('registration is closed');
   }
+  async updatePasswordHash(): Promise<void> {
+    throw new Error('passwords are managed elsewhere');
+  }
   async ping() {}
 }
 

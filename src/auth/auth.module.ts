@@ -5,12 +5,14 @@ import {
   type ModuleMetadata,
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AccountController } from './account.controller.js';
 import { AuthFailureFilter } from './auth-failure.filter.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionGuard } from './session.guard.js';
+import { SessionsController } from './sessions.controller.js';
 import { UserStore } from './user-store.js';
 
 /**
@@ -25,8 +27,9 @@ export interface AuthModuleOptions {
 }
 
 /**
- * Sign-in, registration and sign-out (`/login`, `/register`, `/logout`) on top of SessionModule,
- * and the global `SessionGuard`: every route needs a signed-in user unless marked `@Public()`.
+ * Sign-in, registration and sign-out (`/login`, `/register`, `/logout`), the user's sessions
+ * (`/sessions`) and password change (`/account`) on top of SessionModule, and the global
+ * `SessionGuard`: every route needs a signed-in user unless marked `@Public()`.
  * @example AuthModule.forRoot({ imports: [UsersModule], userStore: SqliteUserStore })
  */
 @Module({})
@@ -35,7 +38,7 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports,
-      controllers: [AuthController],
+      controllers: [AuthController, SessionsController, AccountController],
       providers: [
         { provide: UserStore, useExisting: userStore },
         AuthService,

@@ -1,6 +1,11 @@
 import { HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AuthService, InvalidCredentialsException, NameTakenException } from './auth.service.js';
+import {
+  AuthService,
+  InvalidCredentialsException,
+  NameTakenException,
+  WrongCurrentPasswordException,
+} from './auth.service.js';
 import { LoginThrottle, TooManyAttemptsException } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { NameTakenError, UserStore, type UserAccount } from './user-store.js';
@@ -21,6 +26,12 @@ class InMemoryUserStore extends UserStore {
     const account = { id: `u${this.accounts.size + 1}`, name, passwordHash };
     this.accounts.set(name, account);
     return account;
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    if (this.failure) throw this.failure;
+    for (const account of this.accounts.values())
+      if (account.id === id) account.passwordHash = passwordHash;
   }
 
   async ping(): Promise<void> {}
@@ -106,9 +117,70 @@ describe(AuthService.name, () => {
     await expect(attempt).rejects.toMatchObject({ status: HttpStatus.CONFLICT });
   });
 
+  it('changes the password: the old one stops working, the new one signs in', async () => {
+    const alice = await sut.register('alice', 'correct horse');
+
+    await sut.changePassword(alice, 'correct horse', 'battery staple', IP);
+
+    expect(users.accounts.get('alice')?.passwordHash).not.toContain('battery staple');
+    await expect(sut.signIn('alice', 'correct horse', IP)).rejects.toBeInstanceOf(
+      InvalidCredentialsException,
+    );
+    await expect(sut.signIn('alice', 'battery staple', IP)).resolves.toEqual(alice);
+  });
+
+  it('refuses a wrong current password with a 401 and keeps the old password', async () => {
+    const alice = await sut.register('alice', 'correct horse');
+
+    const attempt = sut.changePassword(alice, 'wrong horse', 'battery staple', IP);
+
+    await expect(attempt).rejects.toBeInstanceOf(WrongCurrentPasswordException);
+    await expect(attempt).rejects.toMatchObject({ status: HttpStatus.UNAUTHORIZED });
+    await expect(sut.signIn('alice', 'correct horse', IP)).resolves.toEqual(alice);
+  });
+
+  it("refuses to change the password of an account that is not the session's user", async () => {
+    await sut.register('alice', 'correct horse');
+    const impostor = { id: 'someone-else', name: 'alice' };
+
+    const attempt = sut.changePassword(impostor, 'correct horse', 'battery staple', IP);
+
+    await expect(attempt).rejects.toBeInstanceOf(WrongCurrentPasswordException);
+  });
+
+  it('throttles wrong current passwords: the 6th try gets a 429, even when right', async () => {
+    const alice = await sut.register('alice', 'correct horse');
+    for (let i = 0; i < 5; i++) {
+      await expect(
+        sut.changePassword(alice, 'wrong horse', 'battery staple', IP),
+      ).rejects.toBeInstanceOf(WrongCurrentPasswordException);
+    }
+
+    const locked = sut.changePassword(alice, 'correct horse', 'battery staple', IP);
+
+    await expect(locked).rejects.toBeInstanceOf(TooManyAttemptsException);
+    await expect(locked).rejects.toMatchObject({ status: HttpStatus.TOO_MANY_REQUESTS });
+  });
+
+  it('answers 503 when the accounts database fails while storing the new password', async () => {
+    const alice = await sut.register('alice', 'correct horse');
+    const failure = new Error('SQLITE_READONLY');
+    users.updatePasswordHash = () => Promise.reject(failure);
+
+    const attempt = sut.changePassword(alice, 'correct horse', 'battery staple', IP);
+
+    await expect(attempt).rejects.toBeInstanceOf(ServiceUnavailableException);
+    await expect(attempt).rejects.toMatchObject({ cause: failure });
+  });
+
   it.each([
     ['signing in', (service: AuthService) => service.signIn('alice', 'correct horse', IP)],
     ['registering', (service: AuthService) => service.register('alice', 'correct horse')],
+    [
+      'changing a password',
+      (service: AuthService) =>
+        service.changePassword({ id: 'u1', name: 'alice' }, 'correct horse', 'new horse', IP),
+    ],
   ])('answers 503, not 401 or 500, when the accounts database fails while %s', async (_, act) => {
     const failure = new Error('SQLITE_IOERR');
     users.failure = failure;

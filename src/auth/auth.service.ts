@@ -17,6 +17,13 @@ export class NameTakenException extends HttpException {
   }
 }
 
+/** The current password given to change it is wrong. A 401 that shows the form again. */
+export class WrongCurrentPasswordException extends HttpException {
+  constructor() {
+    super('Your current password is wrong.', HttpStatus.UNAUTHORIZED);
+  }
+}
+
 /**
  * Checks credentials (throttled) and creates accounts; used by AuthController, reusable elsewhere.
  * @example const user = await auth.signIn(name, password, req.ip ?? '');
@@ -55,6 +62,30 @@ export class AuthService {
       if (error instanceof NameTakenError) throw new NameTakenException();
       throw error;
     }
+  }
+
+  /**
+   * Replaces the signed-in user's password after checking the current one (throttled like
+   * sign-in, for this name from this address). Throws `WrongCurrentPasswordException` or
+   * `TooManyAttemptsException`. Ending the user's other sessions is the caller's next step.
+   * @example await auth.changePassword(user, current, next, req.ip ?? '');
+   */
+  async changePassword(
+    user: SessionUser,
+    currentPassword: string,
+    newPassword: string,
+    ip: string,
+  ): Promise<void> {
+    await this.throttle.assertAllowed(user.name, ip);
+    const account = await this.accounts(() => this.users.findByName(user.name));
+    const owned = account?.id === user.id ? account : undefined;
+    if (!(await this.hasher.verify(currentPassword, owned?.passwordHash))) {
+      await this.throttle.recordFailure(user.name, ip);
+      throw new WrongCurrentPasswordException();
+    }
+    await this.throttle.recordSuccess(user.name, ip);
+    const passwordHash = await this.hasher.hash(newPassword);
+    await this.accounts(() => this.users.updatePasswordHash(user.id, passwordHash));
   }
 
   /** A failing accounts database is a 503, distinct from wrong input. */

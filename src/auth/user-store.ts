@@ -20,6 +20,11 @@ export abstract class UserStore {
   abstract findByName(name: string): Promise<UserAccount | undefined>;
   /** Creates an account; rejects with `NameTakenError` if the name (ignoring case) exists. */
   abstract create(name: string, passwordHash: string): Promise<UserAccount>;
+  /**
+   * Replaces the account's password hash (the caller has checked the current password).
+   * @example await users.updatePasswordHash(user.id, await hasher.hash(newPassword));
+   */
+  abstract updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Resolves when the backing database answers. */
   abstract ping(): Promise<void>;
 }

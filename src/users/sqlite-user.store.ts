@@ -62,6 +62,10 @@ export class SqliteUserStore extends UserStore {
     return { id, name, passwordHash };
   }
 
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db.run('UPDATE users SET password_hash = ? WHERE id = ?', [passwordHash, id]);
+  }
+
   async ping(): Promise<void> {
     await this.db.get('SELECT 1');
   }

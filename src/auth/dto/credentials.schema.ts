@@ -18,7 +18,8 @@ const name = z
       ),
   );
 
-const password = z
+/** A password as chosen at registration (or a change): 8-128 characters. */
+export const password = z
   .string({ error: 'Enter a password.' })
   .min(8, 'Passwords are at least 8 characters.')
   .max(128, 'Passwords are at most 128 characters.');

@@ -26,3 +26,12 @@ export function settle<T>(
     (error: unknown) => process.nextTick(done, error),
   );
 }
+
+/** Rejects if `promise` has not settled within `ms`; the store is then treated as unavailable. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

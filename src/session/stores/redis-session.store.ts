@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
 import type { SessionLifetime } from '../session-lifetime.js';
-import { settle } from './callback.js';
+import { settle, withDeadline } from './callback.js';
 import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
 import {
   SessionPersistence,
@@ -15,8 +15,11 @@ import {
 
 type Callback<T = void> = (error: unknown, value?: T) => void;
 
-/** A command the server does not answer within this fails (503) instead of holding the request. */
-const COMMAND_TIMEOUT_MS = 2000;
+/**
+ * An operation the server does not answer within this fails (503) instead of holding the
+ * request; node-redis's own command timeout only covers commands not yet sent.
+ */
+const OPERATION_TIMEOUT_MS = 2000;
 /** Start-up gives up after this; the spec allows 10 s for an unreachable Redis to be reported. */
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -59,14 +62,13 @@ export interface RedisSessionStoreOptions {
 export class RedisSessionStore extends RedisStore implements ManagedSessionStore, SessionBackend {
   private static readonly logger = new Logger('RedisSessionStore');
   private readonly persistence: SessionPersistence;
+  /** connect-redis keeps the client untyped; this is the same client, typed. */
   private readonly redis: RedisClientType;
   private readonly keyPrefix: string;
 
   private constructor(client: RedisClientType, prefix: string, lifetime: SessionLifetime) {
     super({ client, prefix });
-    this.redis = client.withCommandOptions({
-      timeout: COMMAND_TIMEOUT_MS,
-    }) as unknown as RedisClientType;
+    this.redis = client;
     this.keyPrefix = prefix;
     this.persistence = new SessionPersistence(this, lifetime);
   }
@@ -113,11 +115,11 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
 
   // The overrides are async only because connect-redis declares them so; they answer through the callback.
   override async get(sid: string, callback: Callback<SessionData | null>): Promise<void> {
-    settle(this.readLive(sid), callback);
+    settle(this.timed(this.readLive(sid)), callback);
   }
 
   override async set(sid: string, data: SessionData, callback?: Callback): Promise<void> {
-    settle(this.persistence.save(sid, data), callback);
+    settle(this.timed(this.persistence.save(sid, data)), callback);
   }
 
   override createSession(req: Request, data: SessionData) {
@@ -127,10 +129,7 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
   }
 
   override async destroy(sid: string, callback?: Callback): Promise<void> {
-    settle(
-      this.redis.del(this.key(sid)).then(() => undefined),
-      callback,
-    );
+    settle(this.timed(this.redis.del(this.key(sid)).then(() => undefined)), callback);
   }
 
   /** As for SQLite: activity is recorded through `lastSeen`, at most once a minute. */
@@ -184,7 +183,32 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
     return written === 1;
   }
 
-  async listOwned(owner: string): Promise<SessionSummary[]> {
+  listOwned(owner: string): Promise<SessionSummary[]> {
+    return this.timed(this.readOwned(owner));
+  }
+
+  destroyOwned(owner: string, which: { handle?: string; exceptHandle?: string }): Promise<number> {
+    return this.timed(this.deleteOwned(owner, which));
+  }
+
+  /** Redis expires sessions itself (and owner indexes with their last session): nothing to do. */
+  async purgeExpired(): Promise<number> {
+    return 0;
+  }
+
+  async ping(): Promise<void> {
+    await this.timed(this.redis.ping());
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private timed<T>(operation: Promise<T>): Promise<T> {
+    return withDeadline(operation, OPERATION_TIMEOUT_MS, 'Redis');
+  }
+
+  private async readOwned(owner: string): Promise<SessionSummary[]> {
     const now = Date.now();
     const summaries: SessionSummary[] = [];
     for (const sid of await this.ownedIds(owner, now)) {
@@ -205,7 +229,7 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
     return summaries.sort((a, b) => b.lastSeen - a.lastSeen);
   }
 
-  async destroyOwned(
+  private async deleteOwned(
     owner: string,
     { handle, exceptHandle }: { handle?: string; exceptHandle?: string },
   ): Promise<number> {
@@ -223,19 +247,6 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
     if (doomed.length === 0) return 0;
     await this.redis.zRem(this.ownerKey(owner), doomed);
     return this.redis.del(doomed.map((sid) => this.key(sid)));
-  }
-
-  /** Redis expires sessions itself (and owner indexes with their last session): nothing to do. */
-  async purgeExpired(): Promise<number> {
-    return 0;
-  }
-
-  async ping(): Promise<void> {
-    await this.redis.ping();
-  }
-
-  async close(): Promise<void> {
-    await this.client.close();
   }
 
   private async readLive(sid: string): Promise<SessionData | null> {

@@ -4,7 +4,8 @@ import hbs from 'hbs';
 import helmet from 'helmet';
 import type { AppConfig } from './config/app-config.js';
 
-const ROOT = process.cwd();
+/** The project root, from this file (src/ or dist/): the app works from any working directory. */
+const ROOT = join(import.meta.dirname, '..');
 
 /** Everything about the HTTP layer that is not a module: main.ts and the e2e tests both call it. */
 export function configureApp(

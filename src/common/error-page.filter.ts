@@ -43,7 +43,13 @@ export class ErrorPageFilter implements ExceptionFilter {
       res.status(status).json({ statusCode: status, error: title, message });
     } else {
       // The guard does not run for unknown routes, so the nav learns of the user here.
-      res.status(status).render('error', { title, status, message, user: req.session?.user });
+      res
+        .status(status)
+        .render('error', { title, status, message, user: req.session?.user }, (error, html) => {
+          // A page that cannot be rendered must still answer, in plain words.
+          if (error) res.type('text/plain').send(`${status} ${title}. ${message}`);
+          else res.send(html);
+        });
     }
   }
 

@@ -2,11 +2,13 @@ import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/index.js';
+import { CartModule } from './cart/cart.module.js';
 import { ErrorPageFilter } from './common/error-page.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/app-config.module.js';
 import { HealthController } from './health/health.controller.js';
 import { HomeController } from './home/home.controller.js';
+import { PreferencesModule } from './preferences/preferences.module.js';
 import { SessionModule, type SessionStoreOptions } from './session/index.js';
 import { SqliteUserStore } from './users/sqlite-user.store.js';
 import { UsersModule } from './users/users.module.js';
@@ -30,6 +32,8 @@ export class AppModule {
           secureCookies: config.trustProxy !== false,
         }),
         AuthModule.forRoot({ imports: [UsersModule], userStore: SqliteUserStore }),
+        PreferencesModule,
+        CartModule,
       ],
       controllers: [HomeController, HealthController],
       // Registered before AuthModule's filter is consulted? No: Nest tries the most specific

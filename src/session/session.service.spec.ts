@@ -39,10 +39,9 @@ function fakeRequest(data: Partial<SessionData>) {
 function setup() {
   const options = { name: 'sid', secureCookies: false } as ResolvedSessionOptions;
   const sut = new SessionService(options, {} as ManagedSessionStore);
-  const res = { clearCookie: vi.fn() } as unknown as Response & {
-    clearCookie: ReturnType<typeof vi.fn>;
-  };
-  return { sut, res };
+  const clearCookie = vi.fn<Response['clearCookie']>();
+  const res = { clearCookie } as unknown as Response;
+  return { sut, res, clearCookie };
 }
 
 const signedIn: Partial<SessionData> = {
@@ -55,28 +54,28 @@ const signedIn: Partial<SessionData> = {
 describe(SessionService.name, () => {
   describe('end', () => {
     it('deletes the session and clears the cookie when nothing is kept across sign-out', async () => {
-      const { sut, res } = setup();
+      const { sut, res, clearCookie } = setup();
       const { req, store } = fakeRequest({ ...signedIn, [PREFERENCE]: 'dark' });
 
       await sut.end(req, res);
 
       expect(store.size).toBe(0);
-      expect(res.clearCookie).toHaveBeenCalledWith('sid', expect.objectContaining({ path: '/' }));
+      expect(clearCookie).toHaveBeenCalledWith('sid', expect.objectContaining({ path: '/' }));
     });
 
     it('deletes the session when a kept key is registered but not set', async () => {
-      const { sut, res } = setup();
+      const { sut, res, clearCookie } = setup();
       sut.keepAcrossSignOut(PREFERENCE);
       const { req, store } = fakeRequest(signedIn);
 
       await sut.end(req, res);
 
       expect(store.size).toBe(0);
-      expect(res.clearCookie).toHaveBeenCalled();
+      expect(clearCookie).toHaveBeenCalled();
     });
 
     it('starts a new anonymous session holding only the kept keys, saved under a new id', async () => {
-      const { sut, res } = setup();
+      const { sut, res, clearCookie } = setup();
       sut.keepAcrossSignOut(PREFERENCE);
       const { req, store } = fakeRequest({ ...signedIn, [PREFERENCE]: 'dark' });
 
@@ -88,7 +87,7 @@ describe(SessionService.name, () => {
       expect(saved?.createdAt).toEqual(expect.any(Number));
       expect(saved).not.toHaveProperty('user');
       expect(saved).not.toHaveProperty('owner');
-      expect(res.clearCookie).not.toHaveBeenCalled();
+      expect(clearCookie).not.toHaveBeenCalled();
     });
   });
 

@@ -1,0 +1,99 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpException,
+  HttpStatus,
+  Param,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { CurrentUser, type SessionUser } from '../auth/index.js';
+import { SessionService } from '../session/index.js';
+import { CartService } from './cart.service.js';
+import { addItemSchema, itemIndexSchema } from './dto/cart.schema.js';
+
+interface CartPageState {
+  item?: string;
+  error?: string;
+  message?: string;
+}
+
+/** The cart: guarded like every route without `@Public()`. */
+@Controller('cart')
+export class CartController {
+  constructor(
+    private readonly cart: CartService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  @Get()
+  show(@CurrentUser() user: SessionUser, @Req() req: Request, @Res() res: Response): void {
+    this.render(req, res, user, HttpStatus.OK);
+  }
+
+  @Post('items')
+  async add(
+    @Body() body: unknown,
+    @CurrentUser() user: SessionUser,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const form = addItemSchema.safeParse(body);
+    if (!form.success) {
+      const error = form.error.issues[0].message;
+      return this.render(req, res, user, HttpStatus.BAD_REQUEST, { item: typed(body), error });
+    }
+    await this.change(req, res, user, () => this.cart.add(req.session, user, form.data.item));
+  }
+
+  @Post('items/:index/remove')
+  async remove(
+    @Param('index') index: string,
+    @CurrentUser() user: SessionUser,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const position = itemIndexSchema.safeParse(index);
+    await this.change(req, res, user, () =>
+      this.cart.remove(req.session, user, position.success ? position.data : -1),
+    );
+  }
+
+  /** Applies a change, saves it before the redirect (a store failure is a 503, not a lost item). */
+  private async change(
+    req: Request,
+    res: Response,
+    user: SessionUser,
+    apply: () => void,
+  ): Promise<void> {
+    try {
+      apply();
+    } catch (error) {
+      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      return this.render(req, res, user, error.getStatus(), { message: error.message });
+    }
+    await this.sessions.save(req);
+    res.redirect(HttpStatus.SEE_OTHER, '/cart');
+  }
+
+  private render(
+    req: Request,
+    res: Response,
+    user: SessionUser,
+    status: number,
+    state: CartPageState = {},
+  ): void {
+    res
+      .status(status)
+      .render('cart', { title: 'Your cart', items: this.cart.list(req.session, user), ...state });
+  }
+}
+
+/** What was typed into the item field, to show it again. */
+function typed(body: unknown): string | undefined {
+  const item = (body as Record<string, unknown> | undefined)?.item;
+  return typeof item === 'string' ? item : undefined;
+}

@@ -1,0 +1,13 @@
+import 'express-session';
+
+/** The colour themes every page can be rendered in. */
+export const THEMES = ['light', 'dark'] as const;
+
+export type Theme = (typeof THEMES)[number];
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The visitor's chosen theme; kept across sign-in and sign-out. */
+    theme: Theme;
+  }
+}

@@ -1,0 +1,32 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Theme } from './preferences.types.js';
+
+/** What the layout's theme switch offers: the other theme. */
+export interface ThemeToggle {
+  theme: Theme;
+  label: string;
+  /** The page to come back to after switching; only for GET pages, which can be reloaded. */
+  next?: string;
+}
+
+/**
+ * Express middleware: gives every view `theme` and `themeToggle`. They are read from the
+ * session when a view renders, so this neither writes the session nor depends on running
+ * after the session middleware.
+ */
+export function exposeTheme(req: Request, res: Response, next: NextFunction): void {
+  const theme = (): Theme => (req.session?.theme === 'dark' ? 'dark' : 'light');
+  Object.defineProperties(res.locals, {
+    theme: { enumerable: true, get: theme },
+    themeToggle: {
+      enumerable: true,
+      get: (): ThemeToggle => ({
+        ...(theme() === 'dark'
+          ? { theme: 'light', label: 'Light theme' }
+          : { theme: 'dark', label: 'Dark theme' }),
+        next: req.method === 'GET' ? req.originalUrl : undefined,
+      }),
+    },
+  });
+  next();
+}

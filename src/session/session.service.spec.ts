@@ -91,6 +91,51 @@ describe(SessionService.name, () => {
     });
   });
 
+  describe('establish', () => {
+    const CART = 'cart' as keyof SessionData;
+
+    it('issues a new id and carries the data of an anonymous session over', async () => {
+      const { sut } = setup();
+      const { req, store } = fakeRequest({
+        [PREFERENCE]: 'dark',
+        [CART]: { a: 1 },
+      } as Partial<SessionData>);
+      await sut.establish(
+        req,
+        { user: { id: 'u-1', name: 'alice' } },
+        { remember: false, owner: 'u-1' },
+      );
+      expect(store.has('old-id')).toBe(false);
+      expect(store.get('new-id')).toMatchObject({
+        [PREFERENCE]: 'dark',
+        [CART]: { a: 1 },
+        owner: 'u-1',
+      });
+    });
+
+    it('keeps only device preferences when another user signs in on this browser', async () => {
+      const { sut } = setup();
+      sut.keepAcrossSignOut(PREFERENCE);
+      const { req, store } = fakeRequest({
+        ...signedIn,
+        [PREFERENCE]: 'dark',
+        [CART]: { a: 1 },
+      } as Partial<SessionData>);
+      await sut.establish(
+        req,
+        { user: { id: 'u-2', name: 'bob' } },
+        { remember: false, owner: 'u-2' },
+      );
+      const saved = store.get('new-id') as Record<string, unknown>;
+      expect(saved).toMatchObject({
+        [PREFERENCE]: 'dark',
+        owner: 'u-2',
+        user: { id: 'u-2', name: 'bob' },
+      });
+      expect(saved[CART]).toBeUndefined();
+    });
+  });
+
   describe('keep', () => {
     it('starts the clock of an anonymous session once', () => {
       const { sut } = setup();

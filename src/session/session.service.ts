@@ -43,7 +43,9 @@ export class SessionService {
 
   /**
    * Issues a new session id (no fixation), carries over the app's data (such as a theme), sets
-   * `values`, and saves.
+   * `values`, and saves. Data carries over only from an anonymous session or one of the same
+   * owner: signing in as someone else keeps just the `keepAcrossSignOut` keys, so one user's
+   * data (a cart) never follows the browser to another user (as Django flushes in that case).
    * @example await sessions.establish(req, { user: { id, name } }, { remember: true, owner: id });
    */
   async establish(
@@ -51,7 +53,12 @@ export class SessionService {
     values: Partial<SessionData>,
     { remember, owner }: EstablishOptions,
   ): Promise<void> {
-    const carried = Object.entries(req.session).filter(([key]) => !LIFECYCLE_KEYS.has(key));
+    const sameOwner = req.session.owner === undefined || req.session.owner === owner;
+    const carried = Object.entries(req.session).filter(
+      ([key]) =>
+        !LIFECYCLE_KEYS.has(key) &&
+        (sameOwner || this.keptAcrossSignOut.has(key as keyof SessionData)),
+    );
     await this.storeCall(() => regenerateSession(req));
     const now = Date.now();
     Object.assign(req.session, Object.fromEntries(carried), values, {

@@ -30,7 +30,8 @@ export interface SessionBackend {
   update(sid: string, json: string, columns: SessionColumns, rev: number): Promise<boolean>;
 }
 
-const MAX_MERGE_ATTEMPTS = 20;
+/** Each attempt that fails lost to a write that succeeded, so this bounds parallel writers, not time. */
+const MAX_MERGE_ATTEMPTS = 100;
 
 /**
  * The save rules every store shares. Each row has a revision; a save is a compare-and-set

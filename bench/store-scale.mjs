@@ -11,11 +11,16 @@ import { SessionLifetime } from '../dist/session/session-lifetime.js';
 import { SqliteDatabase } from '../dist/database/sqlite-database.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const lifetime = new SessionLifetime({ idleTimeout: 7200, rememberMaxAge: 2_592_000, absoluteTimeout: 7_776_000 });
+const lifetime = new SessionLifetime({
+  idleTimeout: 7200,
+  rememberMaxAge: 2_592_000,
+  absoluteTimeout: 7_776_000,
+});
 const dir = mkdtempSync(join(tmpdir(), 'nsa-store-scale-'));
 const file = join(dir, 'sessions.db');
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (n) => `${n.toFixed(2)} ms`;
 
 /** One INSERT … SELECT over a generated series: a million rows in seconds, not minutes. */
@@ -43,7 +48,9 @@ await store.close();
 
 let started = Date.now();
 await fill(Date.now() + 3_600_000);
-console.log(`inserted ${ROWS.toLocaleString()} live sessions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `inserted ${ROWS.toLocaleString()} live sessions in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);
 
 const live = await SqliteSessionStore.open(file, lifetime);
 const times = [];
@@ -54,23 +61,33 @@ for (let i = 0; i < 1000; i++) {
   if (list.length !== 10) throw new Error(`expected 10 sessions, got ${list.length}`);
 }
 times.sort((a, b) => a - b);
-console.log(`listOwned (10 of ${ROWS.toLocaleString()} sessions), 1000 calls: p50 ${ms(percentile(times, 50))}, p99 ${ms(percentile(times, 99))}, max ${ms(times.at(-1))}`);
+console.log(
+  `listOwned (10 of ${ROWS.toLocaleString()} sessions), 1000 calls: p50 ${ms(percentile(times, 50))}, p99 ${ms(percentile(times, 99))}, max ${ms(times.at(-1))}`,
+);
 
 // Purge: make every row expired, then purge while reading one live session every 5 ms.
 const probeSid = 'probe-session';
 await new Promise((resolve, reject) =>
-  live.set(probeSid, { cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, lastSeen: Date.now() }, (e) => (e ? reject(e) : resolve())),
+  live.set(
+    probeSid,
+    { cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, lastSeen: Date.now() },
+    (e) => (e ? reject(e) : resolve()),
+  ),
 );
 const raw = await SqliteDatabase.open(file, () => undefined);
 await raw.run('UPDATE sessions SET expired = ? WHERE sid != ?', [Date.now() - 1000, probeSid]);
 await raw.close();
 
-let purging = true;
+const state = { purging: true };
 const delays = [];
 const probe = (async () => {
-  while (purging) {
+  while (state.purging) {
     const t = process.hrtime.bigint();
-    await new Promise((resolve, reject) => live.get(probeSid, (e, data) => (e ? reject(e) : data ? resolve() : reject(new Error('probe lost')))));
+    await new Promise((resolve, reject) =>
+      live.get(probeSid, (e, data) =>
+        e ? reject(e) : data ? resolve() : reject(new Error('probe lost')),
+      ),
+    );
     delays.push(Number(process.hrtime.bigint() - t) / 1e6);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -78,9 +95,11 @@ const probe = (async () => {
 started = Date.now();
 const purged = await live.purgeExpired();
 const purgeSeconds = (Date.now() - started) / 1000;
-purging = false;
+state.purging = false;
 await probe;
 delays.sort((a, b) => a - b);
-console.log(`purged ${purged.toLocaleString()} expired rows in ${purgeSeconds.toFixed(1)} s; a concurrent read (${delays.length} probes) took p50 ${ms(percentile(delays, 50))}, p99 ${ms(percentile(delays, 99))}, max ${ms(delays.at(-1))}`);
+console.log(
+  `purged ${purged.toLocaleString()} expired rows in ${purgeSeconds.toFixed(1)} s; a concurrent read (${delays.length} probes) took p50 ${ms(percentile(delays, 50))}, p99 ${ms(percentile(delays, 99))}, max ${ms(delays.at(-1))}`,
+);
 await live.close();
 rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { Controller, Get, Req } from '@nestjs/common';
 import { unsign } from 'cookie-signature';
 import type { Request } from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// `expect` comes from each test's context (concurrent tests) or the Vitest globals.
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { SqliteDatabase } from '../src/database/sqlite-database.js';
 import { SESSION_STORE, type ManagedSessionStore } from '../src/session/index.js';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';

@@ -32,11 +32,12 @@ function http(path: string, accept = 'text/html', renderError?: Error) {
     send(body: unknown) {
       this.body = body;
     },
-    render: vi.fn(
-      (_view: string, _model: unknown, done: (error: Error | null, html?: string) => void) =>
-        renderError ? done(renderError) : done(null, '<html>page</html>'),
+    render: vi.fn<
+      (view: string, model: unknown, done: (error: Error | null, html?: string) => void) => void
+    >((_view: string, _model: unknown, done: (error: Error | null, html?: string) => void) =>
+      renderError ? done(renderError) : done(null, '<html>page</html>'),
     ),
-    end: vi.fn(),
+    end: vi.fn<() => void>(),
   };
   return { req, res, host: new ExecutionContextHost([req, res]) };
 }

@@ -53,6 +53,7 @@ export class SessionModule
 {
   private readonly logger = new Logger(SessionModule.name);
   private purgeTimer?: NodeJS.Timeout;
+  private purging = false;
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
@@ -90,12 +91,17 @@ export class SessionModule
     await this.store.close();
   }
 
+  /** One purge at a time: a purge of many rows can outlast the interval. */
   private async purge(): Promise<void> {
+    if (this.purging) return;
+    this.purging = true;
     try {
       const purged = await this.store.purgeExpired();
       if (purged > 0) this.logger.log(`purged ${purged} expired sessions`);
     } catch (error) {
       this.logger.warn(`purge failed, will retry: ${String(error)}`);
+    } finally {
+      this.purging = false;
     }
   }
 }

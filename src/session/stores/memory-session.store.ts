@@ -100,7 +100,7 @@ export class MemorySessionStore
       const { columns } = this.sessions.get(sid)!;
       if (columns.expired > now) summaries.push(summary(columns));
     }
-    return summaries.sort((a, b) => b.lastSeen - a.lastSeen);
+    return summaries.toSorted((a, b) => b.lastSeen - a.lastSeen);
   }
 
   async destroyOwned(
@@ -108,7 +108,8 @@ export class MemorySessionStore
     { handle, exceptHandle }: { handle?: string; exceptHandle?: string },
   ): Promise<number> {
     let destroyed = 0;
-    for (const sid of [...(this.byOwner.get(owner) ?? [])]) {
+    // A copy: entries are removed while iterating.
+    for (const sid of Array.from(this.byOwner.get(owner) ?? [])) {
       const entryHandle = this.sessions.get(sid)!.columns.handle;
       if (
         (handle === undefined || entryHandle === handle) &&

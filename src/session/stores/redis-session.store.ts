@@ -107,6 +107,7 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
       await client.destroy();
       throw new Error(
         `cannot connect to Redis at ${redactUrl(options.url)}: ${(error as Error).message}`,
+        { cause: error },
       );
     }
     started = true;
@@ -226,7 +227,7 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
         });
       }
     }
-    return summaries.sort((a, b) => b.lastSeen - a.lastSeen);
+    return summaries.toSorted((a, b) => b.lastSeen - a.lastSeen);
   }
 
   private async deleteOwned(

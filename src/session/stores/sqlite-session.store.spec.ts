@@ -27,17 +27,9 @@ function calls<T>(
   return new Promise((resolve) => setTimeout(() => resolve(seen), 50));
 }
 
-const get = (sut: SqliteSessionStore, sid: string) =>
-  new Promise<SessionData | null | undefined>((resolve, reject) =>
-    sut.get(sid, (error, data) => (error ? reject(error as Error) : resolve(data))),
-  );
 const set = (sut: SqliteSessionStore, sid: string, data: SessionData) =>
   new Promise<void>((resolve, reject) =>
     sut.set(sid, data, (error) => (error ? reject(error as Error) : resolve())),
-  );
-const destroy = (sut: SqliteSessionStore, sid: string) =>
-  new Promise<void>((resolve, reject) =>
-    sut.destroy(sid, (error) => (error ? reject(error as Error) : resolve())),
   );
 
 describe(SqliteSessionStore.name, () => {

@@ -14,7 +14,8 @@ export async function redisForTests(): Promise<string | undefined> {
     return url;
   } catch (error) {
     const reason = `Redis at ${url} does not answer (${(error as Error).message})`;
-    if (process.env.REQUIRE_REDIS === '1') throw new Error(`${reason}, and REQUIRE_REDIS=1`);
+    if (process.env.REQUIRE_REDIS === '1')
+      throw new Error(`${reason}, and REQUIRE_REDIS=1`, { cause: error });
     console.warn(`SKIPPED: Redis suites, because ${reason}. Set REDIS_URL or start redis-server.`);
     return undefined;
   } finally {

@@ -45,7 +45,8 @@ export async function createTestApp(
     agent: () => request.agent(app.getHttpServer()),
     close: async () => {
       await app.close();
-      if (sharedDataDir === undefined && !env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+      if (sharedDataDir === undefined && !env.DATA_DIR)
+        rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -8,9 +8,10 @@ import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/app-config.module.js';
 import { HealthController } from './health/health.controller.js';
 import { HomeController } from './home/home.controller.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { PreferencesModule } from './preferences/preferences.module.js';
 import { SessionModule, type SessionStoreOptions } from './session/index.js';
-import { SqliteUserStore } from './users/sqlite-user.store.js';
+import { KyselyUserStore } from './users/kysely-user.store.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -20,6 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        LoggingModule.forRoot({ level: config.logLevel }),
         SessionModule.forRoot({
           isGlobal: true,
           secret: config.sessionSecrets,
@@ -31,7 +33,7 @@ export class AppModule {
           purgeInterval: config.purgeInterval,
           secureCookies: config.trustProxy !== false,
         }),
-        AuthModule.forRoot({ imports: [UsersModule], userStore: SqliteUserStore }),
+        AuthModule.forRoot({ imports: [UsersModule], userStore: KyselyUserStore }),
         PreferencesModule,
         CartModule,
       ],

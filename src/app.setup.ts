@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import hbs from 'hbs';
 import helmet from 'helmet';
 import type { AppConfig } from './config/app-config.js';
+import { PinoLogger } from './logging/pino-logger.service.js';
 
 /** The project root, from this file (src/ or dist/): the app works from any working directory. */
 const ROOT = join(import.meta.dirname, '..');
@@ -12,6 +13,8 @@ export function configureApp(
   app: NestExpressApplication,
   config: AppConfig,
 ): NestExpressApplication {
+  // First, so every request is logged, static files and body-parser refusals included.
+  app.use(app.get(PinoLogger).middleware);
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
+import { PinoLogger } from './logging/pino-logger.service.js';
 
 /** Prints one line and exits 1: start-up failures should not read like crashes. */
 function fail(what: string, error: unknown): never {
@@ -36,8 +37,8 @@ export async function serve(config: AppConfig): Promise<void> {
   await (config.host ? app.listen(config.port, config.host) : app.listen(config.port)).catch(
     (error: unknown) => fail(`Cannot listen on port ${config.port}`, error),
   );
-  app.useLogger(new ConsoleLogger());
+  app.useLogger(app.get(PinoLogger));
   new Logger('Bootstrap').log(
-    `Listening on ${await app.getUrl()} (sessions: ${config.sessionStore}, data: ${config.dataDir})`,
+    `Listening on ${await app.getUrl()} (sessions: ${config.sessionStore}, accounts: ${config.accountsDatabase.type}, data: ${config.dataDir})`,
   );
 }

@@ -193,6 +193,11 @@ describe.concurrent('an operator with a bad configuration gets one clear line an
       line: /SESSION_PURGE_INTERVAL must be a positive whole number of seconds, at most 2147483 \(got "3000000"\)/,
     },
     {
+      story: 'a DATABASE_URL that is not PostgreSQL',
+      env: () => ({ DATABASE_URL: 'mysql://x' }),
+      line: /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, or unset to keep accounts in DATA_DIR/,
+    },
+    {
       story: 'a SESSION_SECRET list with an empty entry',
       env: () => ({ SESSION_SECRET: 'a,,b' }),
       line: /SESSION_SECRET must be a comma-separated list without empty entries/,
@@ -217,6 +222,46 @@ describe.concurrent('an operator with a bad configuration gets one clear line an
     });
     expect(server.stdout).not.toContain('Listening on');
     expect(Date.now() - startedAt).toBeLessThan(8_000);
+  });
+});
+
+// Not concurrent: start-up is CPU-bound until the connection fails, and the bound is 10 s.
+describe('an operator points the server at a service that does not answer', () => {
+  const cases: { story: string; env: Record<string, string>; line: RegExp }[] = [
+    {
+      story: 'a DATABASE_URL nothing listens on: one line naming the database, not its password',
+      env: { DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:1/x' },
+      line: /cannot use PostgreSQL database postgres:\/\/postgres@127\.0\.0\.1:1\/x: .*ECONNREFUSED.*/,
+    },
+    {
+      story: 'a REDIS_URL nothing listens on: one line naming Redis, not its password',
+      env: { SESSION_STORE: 'redis', REDIS_URL: 'redis://:s3cret@127.0.0.1:1' },
+      line: /cannot connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED.*/,
+    },
+  ];
+
+  it.for(cases)('$story', async ({ env, line }, ctx) => {
+    const { expect } = ctx;
+    const servers = useServers(ctx);
+    const startedAt = Date.now();
+    const server = await servers.spawn({
+      DATA_DIR: servers.tempDir(),
+      SESSION_SECRET: SECRET,
+      ...env,
+    });
+    const status = await exitWithin(server, 10_000);
+
+    expect({
+      ...status,
+      stderr: server.stderr.split('\n').filter((text) => text.trim() !== ''),
+    }).toEqual({
+      code: 1,
+      signal: null,
+      stderr: [expect.stringMatching(new RegExp(`^Start-up failed: ${line.source}$`))],
+    });
+    expect(server.stderr).not.toContain('s3cret');
+    expect(server.stdout).not.toContain('Listening on');
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
   });
 });
 

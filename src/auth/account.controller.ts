@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Get,
@@ -11,12 +12,14 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SessionService } from '../session/index.js';
+import { logAuthEvent } from './auth-events.js';
 import { AuthService } from './auth.service.js';
 import type { SessionUser } from './auth.types.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { fieldErrors, type FieldErrors } from './dto/credentials.schema.js';
 import { passwordChangeSchema } from './dto/password-change.schema.js';
 import { TooManyAttemptsException } from './login-throttle.js';
+import { wantsJson } from './wants-json.js';
 
 interface AccountState {
   changed?: boolean;
@@ -47,6 +50,8 @@ export class AccountController {
   ): Promise<void> {
     const form = passwordChangeSchema.safeParse(body);
     if (!form.success) {
+      if (wantsJson(req))
+        throw new BadRequestException(Object.values(fieldErrors(form.error)).join(' '));
       return this.render(res, HttpStatus.BAD_REQUEST, {
         errors: fieldErrors(form.error),
         message: 'Please correct the fields marked below.',
@@ -56,17 +61,22 @@ export class AccountController {
     try {
       await this.auth.changePassword(user, current, next, req.ip ?? '');
     } catch (error) {
-      return this.renderFailure(res, error);
+      return this.renderFailure(req, res, error);
     }
-    await this.sessions.revokeOthers(req);
+    const ended = await this.sessions.revokeOthers(req);
+    logAuthEvent('password-changed', user.id, { endedSessions: ended });
     res.redirect(HttpStatus.SEE_OTHER, '/account?changed=1');
   }
 
-  /** Expected refusals (401, 429) show the form again; anything else is a real error. */
-  private renderFailure(res: Response, error: unknown): void {
+  /**
+   * Expected refusals (401, 429) show the form again (API callers get them as JSON); anything
+   * else is a real error.
+   */
+  private renderFailure(req: Request, res: Response, error: unknown): void {
     if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
     if (error instanceof TooManyAttemptsException)
       res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (wantsJson(req)) throw error;
     this.render(res, error.getStatus(), { message: error.message });
   }
 

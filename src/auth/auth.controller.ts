@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Get,
@@ -11,6 +12,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SessionService } from '../session/index.js';
+import { logAuthEvent } from './auth-events.js';
 import { AuthService } from './auth.service.js';
 import {
   fieldErrors,
@@ -21,6 +23,7 @@ import {
 } from './dto/credentials.schema.js';
 import { TooManyAttemptsException } from './login-throttle.js';
 import { Public } from './public.decorator.js';
+import { wantsJson } from './wants-json.js';
 
 type FormView = 'login' | 'register';
 
@@ -49,14 +52,15 @@ export class AuthController {
   @Post('login')
   async login(@Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const form = loginSchema.safeParse(body);
-    if (!form.success) return this.rejectForm(res, 'login', body, fieldErrors(form.error));
+    if (!form.success) return this.rejectForm(req, res, 'login', body, fieldErrors(form.error));
     const { name, password, remember, next } = form.data;
     try {
       const user = await this.auth.signIn(name, password, req.ip ?? '');
       await this.sessions.establish(req, { user }, { remember, owner: user.id });
+      logAuthEvent('sign-in', user.id, { remember });
       res.redirect(HttpStatus.SEE_OTHER, next ?? '/');
     } catch (error) {
-      this.renderFailure(res, 'login', error, { name, remember, next });
+      this.renderFailure(req, res, 'login', error, { name, remember, next });
     }
   }
 
@@ -68,14 +72,15 @@ export class AuthController {
   @Post('register')
   async register(@Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const form = registerSchema.safeParse(body);
-    if (!form.success) return this.rejectForm(res, 'register', body, fieldErrors(form.error));
+    if (!form.success) return this.rejectForm(req, res, 'register', body, fieldErrors(form.error));
     const { name, password, next } = form.data;
     try {
       const user = await this.auth.register(name, password);
       await this.sessions.establish(req, { user }, { remember: false, owner: user.id });
+      logAuthEvent('registered', user.id);
       res.redirect(HttpStatus.SEE_OTHER, next ?? '/');
     } catch (error) {
-      this.renderFailure(res, 'register', error, { name, next });
+      this.renderFailure(req, res, 'register', error, { name, next });
     }
   }
 
@@ -87,11 +92,20 @@ export class AuthController {
 
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const user = req.session.user?.id;
     await this.sessions.end(req, res);
+    if (user !== undefined) logAuthEvent('sign-out', user);
     res.redirect(HttpStatus.SEE_OTHER, '/login');
   }
 
-  private rejectForm(res: Response, view: FormView, body: unknown, errors: FieldErrors): void {
+  private rejectForm(
+    req: Request,
+    res: Response,
+    view: FormView,
+    body: unknown,
+    errors: FieldErrors,
+  ): void {
+    if (wantsJson(req)) throw new BadRequestException(Object.values(errors).join(' '));
     const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<
       string,
       unknown
@@ -105,11 +119,21 @@ export class AuthController {
     });
   }
 
-  /** Expected refusals (401, 409, 429) show the form again; anything else is a real error. */
-  private renderFailure(res: Response, view: FormView, error: unknown, state: FormState): void {
+  /**
+   * Expected refusals (401, 409, 429) show the form again (API callers get them as JSON);
+   * anything else is a real error.
+   */
+  private renderFailure(
+    req: Request,
+    res: Response,
+    view: FormView,
+    error: unknown,
+    state: FormState,
+  ): void {
     if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
     if (error instanceof TooManyAttemptsException)
       res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (wantsJson(req)) throw error;
     this.renderForm(res, view, error.getStatus(), { ...state, message: error.message });
   }
 

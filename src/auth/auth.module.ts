@@ -17,7 +17,7 @@ import { UserStore } from './user-store.js';
 
 /**
  * How AuthModule finds accounts.
- * @example { imports: [UsersModule], userStore: SqliteUserStore }
+ * @example { imports: [UsersModule], userStore: KyselyUserStore }
  */
 export interface AuthModuleOptions {
   /** Modules that provide the user store. */
@@ -30,7 +30,7 @@ export interface AuthModuleOptions {
  * Sign-in, registration and sign-out (`/login`, `/register`, `/logout`), the user's sessions
  * (`/sessions`) and password change (`/account`) on top of SessionModule, and the global
  * `SessionGuard`: every route needs a signed-in user unless marked `@Public()`.
- * @example AuthModule.forRoot({ imports: [UsersModule], userStore: SqliteUserStore })
+ * @example AuthModule.forRoot({ imports: [UsersModule], userStore: KyselyUserStore })
  */
 @Module({})
 export class AuthModule {

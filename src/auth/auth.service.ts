@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { logAuthEvent } from './auth-events.js';
 import type { SessionUser } from './auth.types.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -41,11 +42,14 @@ export class AuthService {
    * `TooManyAttemptsException` after repeated failures for this name from this address.
    */
   async signIn(name: string, password: string, ip: string): Promise<SessionUser> {
-    await this.throttle.assertAllowed(name, ip);
+    await this.assertAllowed(name, ip, 'sign-in-failed');
     const account = await this.accounts(() => this.users.findByName(name));
     // Verified even for unknown names (against a decoy), so timing does not reveal which exist.
     if (!(await this.hasher.verify(password, account?.passwordHash)) || !account) {
       await this.throttle.recordFailure(name, ip);
+      logAuthEvent('sign-in-failed', account?.id, {
+        reason: account ? 'wrong-password' : 'unknown-name',
+      });
       throw new InvalidCredentialsException();
     }
     await this.throttle.recordSuccess(name, ip);
@@ -76,16 +80,32 @@ export class AuthService {
     newPassword: string,
     ip: string,
   ): Promise<void> {
-    await this.throttle.assertAllowed(user.name, ip);
+    await this.assertAllowed(user.name, ip, 'password-change-failed', user.id);
     const account = await this.accounts(() => this.users.findByName(user.name));
     const owned = account?.id === user.id ? account : undefined;
     if (!(await this.hasher.verify(currentPassword, owned?.passwordHash))) {
       await this.throttle.recordFailure(user.name, ip);
+      logAuthEvent('password-change-failed', user.id, { reason: 'wrong-password' });
       throw new WrongCurrentPasswordException();
     }
     await this.throttle.recordSuccess(user.name, ip);
     const passwordHash = await this.hasher.hash(newPassword);
     await this.accounts(() => this.users.updatePasswordHash(user.id, passwordHash));
+  }
+
+  /** The throttle's refusal, logged as a failure of what was tried. */
+  private async assertAllowed(
+    name: string,
+    ip: string,
+    event: 'sign-in-failed' | 'password-change-failed',
+    user?: string,
+  ): Promise<void> {
+    try {
+      await this.throttle.assertAllowed(name, ip);
+    } catch (error) {
+      logAuthEvent(event, user, { reason: 'throttled' });
+      throw error;
+    }
   }
 
   /** A failing accounts database is a 503, distinct from wrong input. */

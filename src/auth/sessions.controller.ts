@@ -12,6 +12,8 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { SessionService, type ListedSession } from '../session/index.js';
+import { logAuthEvent } from './auth-events.js';
+import { CurrentUser } from './current-user.decorator.js';
 import { describeDevice } from './describe-device.js';
 import { readableTime, type ReadableTime } from './readable-time.js';
 
@@ -53,15 +55,21 @@ export class SessionsController {
 
   @Post('revoke-others')
   @Redirect('/sessions?revoked=others', HttpStatus.SEE_OTHER)
-  async revokeOthers(@Req() req: Request): Promise<void> {
-    await this.sessions.revokeOthers(req);
+  async revokeOthers(@Req() req: Request, @CurrentUser('id') user: string): Promise<void> {
+    const ended = await this.sessions.revokeOthers(req);
+    logAuthEvent('sessions-revoked', user, { endedSessions: ended });
   }
 
   /** Another owner's handle, an unknown one and the current session all look the same: 404. */
   @Post(':handle/revoke')
   @Redirect('/sessions?revoked=1', HttpStatus.SEE_OTHER)
-  async revoke(@Req() req: Request, @Param('handle') handle: string): Promise<void> {
+  async revoke(
+    @Req() req: Request,
+    @Param('handle') handle: string,
+    @CurrentUser('id') user: string,
+  ): Promise<void> {
     if (!(await this.sessions.revoke(req, handle))) throw new NotFoundException('No such session.');
+    logAuthEvent('session-revoked', user);
   }
 }
 

@@ -12,8 +12,8 @@ export class NameTakenError extends Error {
 
 /**
  * Where AuthModule finds accounts. The app provides an implementation (the bundled one keeps
- * them in SQLite); a team can plug in its own.
- * @example AuthModule.forRoot({ imports: [UsersModule], userStore: SqliteUserStore })
+ * them in SQLite or PostgreSQL); a team can plug in its own.
+ * @example AuthModule.forRoot({ imports: [UsersModule], userStore: KyselyUserStore })
  */
 export abstract class UserStore {
   /** Looks a name up, ignoring case. */

@@ -11,13 +11,20 @@ import { wantsJson } from '../auth/index.js';
 
 const TITLES: Record<number, string> = {
   400: 'That request did not make sense',
+  401: 'Not signed in',
   403: 'Not allowed',
   404: 'Page not found',
+  409: 'Already in use',
   413: 'That was too much data',
   429: 'Slow down',
   500: 'Something went wrong',
   503: 'Temporarily unavailable',
 };
+
+const SORRY = 'Something went wrong on our side. Please try again in a moment.';
+
+/** Nest's message when no route matches. */
+const ROUTER_NOT_FOUND = /^Cannot [A-Z]+ /;
 
 /**
  * The last word on every error: a readable page for browsers, JSON for API callers, never a
@@ -56,10 +63,11 @@ export class ErrorPageFilter implements ExceptionFilter {
   private describe(exception: unknown): { status: number; message: string } {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      return {
-        status,
-        message: status >= 500 && status !== 503 ? 'Please try again.' : exception.message,
-      };
+      if (status >= 500 && status !== 503) return { status, message: SORRY };
+      // The router's own 404 says "Cannot GET /path?query": not for people, and echoes the URL.
+      if (status === 404 && ROUTER_NOT_FOUND.test(exception.message))
+        return { status, message: 'There is no page at this address. Check it for typos.' };
+      return { status, message: exception.message };
     }
     const status = (exception as { status?: unknown } | null)?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -71,7 +79,7 @@ export class ErrorPageFilter implements ExceptionFilter {
             : 'The request was malformed.',
       };
     }
-    return { status: 500, message: 'Please try again.' };
+    return { status: 500, message: SORRY };
   }
 }
 

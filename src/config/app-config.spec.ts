@@ -57,7 +57,8 @@ describe(loadConfig.name, () => {
     ['SESSION_ABSOLUTE_TIMEOUT', 'soon'],
     ['SESSION_PURGE_INTERVAL', '-5'],
     ['SESSION_PURGE_INTERVAL', '2147484'],
-    ['DATABASE_URL', 'postgres://localhost/app'],
+    ['DATABASE_URL', 'mysql://localhost/app'],
+    ['DATABASE_URL', 'localhost:5432'],
     ['SESSION_COOKIE_NAME', 'my sid'],
     ['SESSION_SECRET', 'first,,second'],
     ['SESSION_SECRET', 'first, '],
@@ -67,6 +68,19 @@ describe(loadConfig.name, () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(name);
     expect((error as ConfigError).message).not.toContain('\n');
+  });
+
+  it('keeps accounts in DATA_DIR/accounts.db unless DATABASE_URL names a PostgreSQL server', () => {
+    expect(loadConfig(env()).accountsDatabase).toEqual({
+      type: 'sqlite',
+      file: join(dir, 'accounts.db'),
+    });
+    for (const url of ['postgres://app:pw@db:5432/app', 'postgresql://db/app?sslmode=require']) {
+      expect(loadConfig(env({ DATABASE_URL: url })).accountsDatabase).toEqual({
+        type: 'postgres',
+        url,
+      });
+    }
   });
 
   it('refuses to start in production without SESSION_SECRET', () => {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { DatabaseTarget } from '../database/database.js';
+import { logLevelSchema, type LogLevel } from '../logging/log-level.js';
 
 /** Thrown for any bad setting; its message is the one line printed before exiting. */
 export class ConfigError extends Error {
@@ -17,7 +19,8 @@ export interface AppConfig {
   dataDir: string;
   sessionStore: SessionStoreType;
   redisUrl: string;
-  databaseUrl?: string;
+  /** Where accounts live: `DATA_DIR/accounts.db`, or the PostgreSQL server of `DATABASE_URL`. */
+  accountsDatabase: DatabaseTarget;
   /** First entry signs, all verify. */
   sessionSecrets: string[];
   /** Value for Express `trust proxy`; `false` when unset. */
@@ -28,6 +31,8 @@ export interface AppConfig {
   rememberMaxAge: number;
   absoluteTimeout: number;
   purgeInterval: number;
+  /** Log lines below this level are dropped. */
+  logLevel: LogLevel;
 }
 
 /** setInterval cannot wait longer than 2^31-1 ms; beyond that Node fires after 1 ms. */
@@ -100,6 +105,7 @@ const envSchema = z.object({
   SESSION_REMEMBER_MAX_AGE: seconds('SESSION_REMEMBER_MAX_AGE', 2_592_000),
   SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 7_776_000),
   SESSION_PURGE_INTERVAL: seconds('SESSION_PURGE_INTERVAL', 900, MAX_TIMER_SECONDS),
+  LOG_LEVEL: logLevelSchema,
 });
 
 /**
@@ -111,7 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) throw new ConfigError(parsed.error.issues[0].message);
   const vars = parsed.data;
   const production = vars.NODE_ENV === 'production';
-  unsupportedYet(vars.DATABASE_URL);
   const dataDir = prepareDataDir(resolve(vars.DATA_DIR || './data'));
   return {
     port: vars.PORT,
@@ -120,7 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     sessionStore: vars.SESSION_STORE,
     redisUrl: vars.REDIS_URL || 'redis://127.0.0.1:6379',
-    databaseUrl: vars.DATABASE_URL || undefined,
+    accountsDatabase: accountsDatabase(vars.DATABASE_URL, dataDir),
     sessionSecrets: sessionSecrets(vars.SESSION_SECRET, production, dataDir),
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     cookieName: vars.SESSION_COOKIE_NAME || 'sid',
@@ -128,16 +133,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rememberMaxAge: vars.SESSION_REMEMBER_MAX_AGE,
     absoluteTimeout: vars.SESSION_ABSOLUTE_TIMEOUT,
     purgeInterval: vars.SESSION_PURGE_INTERVAL,
+    logLevel: vars.LOG_LEVEL,
   };
 }
 
-/** Settings the spec names that this build cannot serve yet: refuse them rather than ignore them. */
-function unsupportedYet(databaseUrl: string | undefined): void {
-  if (databaseUrl) {
+/** DATABASE_URL unset: SQLite in DATA_DIR; a postgres:// URL: that server. */
+function accountsDatabase(raw: string | undefined, dataDir: string): DatabaseTarget {
+  const url = raw?.trim() ?? '';
+  if (url === '') return { type: 'sqlite', file: join(dataDir, 'accounts.db') };
+  if (!/^postgres(ql)?:\/\//i.test(url) || !URL.canParse(url)) {
     throw new ConfigError(
-      'DATABASE_URL is not supported in this build yet; unset it to keep accounts in DATA_DIR',
+      'DATABASE_URL must be a postgres:// or postgresql:// URL, or unset to keep accounts in DATA_DIR',
     );
   }
+  return { type: 'postgres', url };
 }
 
 function prepareDataDir(dir: string): string {

@@ -1,22 +1,21 @@
-import { join } from 'node:path';
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.module.js';
-import { SqliteUserStore } from './sqlite-user.store.js';
+import { KyselyUserStore } from './kysely-user.store.js';
 
-/** Accounts in `DATA_DIR/accounts.db`. */
+/** Accounts in `DATA_DIR/accounts.db`, or in PostgreSQL when `DATABASE_URL` is set. */
 @Module({
   providers: [
     {
-      provide: SqliteUserStore,
+      provide: KyselyUserStore,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => SqliteUserStore.open(join(config.dataDir, 'accounts.db')),
+      useFactory: (config: AppConfig) => KyselyUserStore.open(config.accountsDatabase),
     },
   ],
-  exports: [SqliteUserStore],
+  exports: [KyselyUserStore],
 })
 export class UsersModule implements OnApplicationShutdown {
-  constructor(@Inject(SqliteUserStore) private readonly users: SqliteUserStore) {}
+  constructor(@Inject(KyselyUserStore) private readonly users: KyselyUserStore) {}
 
   /** Runs after the HTTP server has drained. */
   async onApplicationShutdown(): Promise<void> {

@@ -27,7 +27,13 @@ export async function createTestApp(
   controllers: Type[] = [],
 ): Promise<TestApp> {
   const dataDir = sharedDataDir ?? tempDataDir();
-  const config = loadConfig({ DATA_DIR: dataDir, SESSION_SECRET: 'test-secret', ...env });
+  // Request logs would drown the test output; test/logs.e2e-spec.ts reads them from a real server.
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    SESSION_SECRET: 'test-secret',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
     controllers,

@@ -104,7 +104,7 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
     try {
       await client.connect();
     } catch (error) {
-      await client.destroy();
+      if (client.isOpen) client.destroy(); // a failed connect may have closed it already
       throw new Error(
         `cannot connect to Redis at ${redactUrl(options.url)}: ${(error as Error).message}`,
         { cause: error },

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/**
+ * A PostgreSQL URL tests may create databases through, or undefined (with a visible note) when
+ * none answers. With REQUIRE_POSTGRES=1 (CI) a missing PostgreSQL is an error instead of a skip.
+ */
+export async function postgresForTests(): Promise<string | undefined> {
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  try {
+    await withClient(url, (client) => client.query('SELECT 1'));
+    return url;
+  } catch (error) {
+    const reason = `PostgreSQL at ${redacted(url)} does not answer (${reasonOf(error)})`;
+    if (process.env.REQUIRE_POSTGRES === '1') {
+      throw new Error(`${reason}, and REQUIRE_POSTGRES=1`, { cause: error });
+    }
+    // oxlint-disable-next-line no-console -- a skipped suite must be visible in the test output
+    console.warn(
+      `SKIPPED: PostgreSQL suites, because ${reason}. Set DATABASE_URL or start PostgreSQL.`,
+    );
+    return undefined;
+  }
+}
+
+/** A database no other test run uses, and how to drop it. */
+export interface TemporaryDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates `nsa_test_<pid>_<random>` on the server of `adminUrl`. */
+export async function temporaryDatabase(adminUrl: string): Promise<TemporaryDatabase> {
+  const name = `nsa_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withClient(adminUrl, (client) =>
+    client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`),
+  );
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await withClient(adminUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`),
+      );
+    },
+  };
+}
+
+async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await use(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function redacted(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return reasonOf(error.errors[0]);
+  return error instanceof Error ? error.message || String(error) : String(error);
+}

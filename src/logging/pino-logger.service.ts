@@ -1,0 +1,66 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Inject, Injectable, type LoggerService } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import type { Level, Logger } from 'pino';
+import type { HttpLogger } from 'pino-http';
+import { ROOT_LOGGER } from './logging.constants.js';
+import { createRequestLogger } from './request-log.js';
+
+/** The logger of the request being handled: lines written during it carry its request id. */
+const requestLoggers = new AsyncLocalStorage<Logger>();
+
+/**
+ * Nest's `LoggerService` on pino, so `new Logger('Auth').log({ event: 'sign-in', user })` and
+ * Nest's own messages become JSON lines, with the request id when written during a request.
+ * Also owns the request-log middleware, which `configureApp()` mounts first.
+ */
+@Injectable()
+export class PinoLogger implements LoggerService {
+  private readonly http: HttpLogger;
+
+  constructor(@Inject(ROOT_LOGGER) private readonly root: Logger) {
+    this.http = createRequestLogger(root);
+  }
+
+  /** Express middleware: one line per request when it ends, and the request id for the rest. */
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    this.http(req, res, () => requestLoggers.run(req.log, next));
+  };
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  /** Nest passes the context last (`Logger` instances add theirs) and, for errors, a stack before it. */
+  private write(level: Level, message: unknown, params: unknown[]): void {
+    const logger = requestLoggers.getStore() ?? this.root;
+    const context =
+      params.length > 0 && typeof params.at(-1) === 'string' ? params.pop() : undefined;
+    const stack = level === 'error' && typeof params[0] === 'string' ? params[0] : undefined;
+    const fields = { context, stack };
+    if (message instanceof Error) logger[level]({ ...fields, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null)
+      logger[level]({ ...fields, ...message });
+    else logger[level](fields, String(message));
+  }
+}

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { levelFor, requestId, requestLine } from './request-log.js';
+
+function exchange(headers: Record<string, string> = {}, url = '/', statusCode = 200) {
+  const sent: Record<string, string> = {};
+  const req = {
+    method: 'GET',
+    url,
+    originalUrl: url,
+    headers,
+    ip: '127.0.0.1',
+    route: undefined as { path: string } | undefined,
+  } as unknown as IncomingMessage & { route?: { path: string } };
+  const res = {
+    statusCode,
+    setHeader: (name: string, value: string) => (sent[name] = value),
+  } as unknown as ServerResponse;
+  return { req, res, sent };
+}
+
+describe(requestId.name, () => {
+  it("keeps the caller's X-Request-Id when it is short and plain, and echoes it", () => {
+    const { req, res, sent } = exchange({ 'x-request-id': 'abc-123.x_y:z' });
+    expect(requestId(req, res)).toBe('abc-123.x_y:z');
+    expect(sent['X-Request-Id']).toBe('abc-123.x_y:z');
+  });
+
+  it.each([['a'.repeat(65)], ['two words'], ['line\nbreak'], ['"quoted"'], ['']])(
+    'replaces %j with a UUID',
+    (incoming) => {
+      const { req, res } = exchange({ 'x-request-id': incoming });
+      expect(requestId(req, res)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+    },
+  );
+});
+
+describe(requestLine.name, () => {
+  it('logs the path without the query string, the route pattern and nothing from the headers', () => {
+    const { req, res } = exchange(
+      { cookie: 'sid=secret', authorization: 'Basic x' },
+      '/sessions/h1/revoke?token=secret#frag',
+      303,
+    );
+    (req as { route?: { path: string } }).route = { path: '/sessions/:handle/revoke' };
+    expect(requestLine(req, res, 12)).toEqual({
+      method: 'GET',
+      path: '/sessions/h1/revoke',
+      route: '/sessions/:handle/revoke',
+      status: 303,
+      responseTime: 12,
+      remoteAddress: '127.0.0.1',
+    });
+  });
+
+  it('cuts very long paths', () => {
+    const { req, res } = exchange({}, `/${'x'.repeat(1000)}`);
+    expect(requestLine(req, res, 1).path.length).toBeLessThanOrEqual(257);
+  });
+});
+
+describe(levelFor.name, () => {
+  it.each([
+    [200, 'info'],
+    [303, 'info'],
+    [401, 'warn'],
+    [404, 'warn'],
+    [500, 'error'],
+    [503, 'error'],
+  ])('logs %i at %s', (status, level) => {
+    expect(levelFor(exchange({}, '/', status).res)).toBe(level);
+  });
+});

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request } from 'express';
+import type { LevelWithSilent, Logger } from 'pino';
+import { pinoHttp, type HttpLogger, type Options } from 'pino-http';
+
+/** An incoming `X-Request-Id` is kept only if it is short and plain (no log forging). */
+const SAFE_REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** Longer paths (404 probes) are cut: a log line should stay a line. */
+const MAX_PATH = 256;
+
+/** The fields of one request line: never headers, cookies, the query string or the body. */
+export interface RequestLine {
+  method: string;
+  path: string;
+  /** The route pattern that answered (`/sessions/:handle/revoke`); absent when none did. */
+  route?: string;
+  status: number;
+  /** Milliseconds from the first byte read to the last byte written. */
+  responseTime: number;
+  remoteAddress?: string;
+}
+
+/** The caller's `X-Request-Id` when it is safe to log, else a new UUID; echoed in the response. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id =
+    typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** What is logged about a finished request. */
+export function requestLine(
+  req: IncomingMessage,
+  res: ServerResponse,
+  responseTime: number,
+): RequestLine {
+  const express = req as Request;
+  const route: unknown = express.route?.path;
+  return {
+    method: req.method ?? '',
+    path: pathOf(express.originalUrl ?? req.url ?? ''),
+    route: typeof route === 'string' ? route : undefined,
+    status: res.statusCode,
+    responseTime,
+    remoteAddress: express.ip ?? req.socket?.remoteAddress,
+  };
+}
+
+/** 5xx are errors, 4xx warnings, the rest information. */
+export function levelFor(res: ServerResponse, error?: Error): LevelWithSilent {
+  if (error || res.statusCode >= 500) return 'error';
+  return res.statusCode >= 400 ? 'warn' : 'info';
+}
+
+/**
+ * pino-http, configured to write exactly one line per request when it ends. Only the fields of
+ * `RequestLine` and the request id are written: the serializers and `redact` below are a second
+ * line of defence should someone log `req` or `res` themselves.
+ */
+export function createRequestLogger(logger: Logger): HttpLogger {
+  const options: Options = {
+    logger,
+    genReqId: requestId,
+    // req.log and res.log carry only the request id, not a serialized request.
+    quietReqLogger: true,
+    quietResLogger: true,
+    customLogLevel: (_req, res, error) => levelFor(res, error),
+    customSuccessObject: (req, res, value: { responseTime: number }) =>
+      requestLine(req, res, value.responseTime),
+    customErrorObject: (req, res, _error, value: { responseTime: number }) =>
+      requestLine(req, res, value.responseTime),
+    customSuccessMessage: (_req, res) =>
+      res.writableEnded ? 'request completed' : 'request aborted',
+    customErrorMessage: () => 'request failed',
+    serializers: {
+      req: (req: IncomingMessage) => ({ method: req.method, path: pathOf(req.url ?? '') }),
+      res: (res: ServerResponse) => ({ status: res.statusCode }),
+    },
+  };
+  return pinoHttp(options);
+}
+
+function pathOf(url: string): string {
+  const path = url.split(/[?#]/, 1)[0];
+  return path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path;
+}

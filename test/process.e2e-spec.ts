@@ -3,6 +3,7 @@ import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, describe, it, type TestContext } from 'vitest';
+import { redisForTests } from '../src/session/stores/testing/services.js';
 import { csrfToken, register, signIn } from './utils/forms.js';
 import {
   exitWithin,
@@ -107,6 +108,53 @@ describe.concurrent('the server is killed with SIGKILL right after answering a s
     const { expect } = ctx;
     const transcript = await killAfterEachSignIn(useServers(ctx), steps, before);
     expect(transcript).toEqual(unbrokenTranscript(steps, before));
+  });
+});
+
+const redisUrl = await redisForTests();
+
+/**
+ * Many sign-ins at once; SIGKILL as soon as a few have been answered, while the rest are still
+ * in flight. After a restart, every browser that received its 303 must still be signed in.
+ */
+async function killUnderSignInLoad(servers: ServerScope, env: Record<string, string>) {
+  const settings = { DATA_DIR: servers.tempDir(), SESSION_SECRET: SECRET, ...env };
+  let server = await servers.start(settings);
+  await register(request.agent(server.url), 'loaded');
+  const answered: request.Agent[] = [];
+  let killed = false;
+  const attempts = Array.from({ length: 12 }, async () => {
+    const browser = request.agent(server.url);
+    const res = await signIn(browser, 'loaded').catch(() => undefined); // in flight at the kill
+    if (res?.status !== 303 || killed) return;
+    answered.push(browser);
+    if (answered.length === 4) {
+      killed = true;
+      server.kill('SIGKILL');
+    }
+  });
+  await Promise.all(attempts);
+  await exitWithin(server, 5_000);
+  server = await restart(servers, server, settings);
+  return Promise.all(answered.map(async (browser) => (await whoAmI(browser)).status));
+}
+
+describe.concurrent('the server is killed with SIGKILL under sign-in load', () => {
+  it('loses no answered sign-in on SQLite', { timeout: 60_000 }, async (ctx) => {
+    const { expect } = ctx;
+    const statuses = await killUnderSignInLoad(useServers(ctx), {});
+    expect(statuses.length).toBeGreaterThanOrEqual(4);
+    expect(statuses.every((status) => status === 200)).toBe(true);
+  });
+
+  it.skipIf(!redisUrl)('loses no answered sign-in on Redis', { timeout: 60_000 }, async (ctx) => {
+    const { expect } = ctx;
+    const statuses = await killUnderSignInLoad(useServers(ctx), {
+      SESSION_STORE: 'redis',
+      REDIS_URL: redisUrl!,
+    });
+    expect(statuses.length).toBeGreaterThanOrEqual(4);
+    expect(statuses.every((status) => status === 200)).toBe(true);
   });
 });
 

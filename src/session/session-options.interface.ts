@@ -7,8 +7,8 @@ export type SessionStoreOptions =
   /** A SQLite file (WAL), shareable by processes on one machine. */
   | { type: 'sqlite'; file: string }
   /**
-   * Redis, for instances on several machines. `client` takes further node-redis options
-   * (TLS, Sentinel); for a cluster, point `url` at any node.
+   * Redis, for instances on several machines. `client` takes further node-redis client
+   * options (TLS, credentials, timeouts); `rediss://` URLs use TLS.
    */
   | { type: 'redis'; url: string; prefix?: string; client?: RedisClientOptions };
 

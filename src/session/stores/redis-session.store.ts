@@ -46,7 +46,7 @@ export interface RedisSessionStoreOptions {
   url: string;
   /** Key prefix, so several apps can share one Redis. */
   prefix: string;
-  /** Further node-redis client options (TLS, Sentinel and the like go here). */
+  /** Further node-redis client options (TLS, credentials and the like). */
   client?: RedisClientOptions;
 }
 

@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_STORE, type ManagedSessionStore } from '../src/session/index.js';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register, setCookie, signIn, submitForm } from './utils/forms.js';
-
-const sessionCount = (t: TestApp) =>
-  new Promise<number>((resolve, reject) =>
-    t.app
-      .get<ManagedSessionStore>(SESSION_STORE)
-      .length((error, count) => (error ? reject(error) : resolve(count!))),
-  );
 
 describe('the sign-in journey', () => {
   let t: TestApp;
@@ -118,11 +110,11 @@ describe('the sign-in journey', () => {
   });
 
   it('creates no session row for anonymous visitors who change nothing', async () => {
-    const before = await sessionCount(t);
+    const before = await t.sessionCount();
     for (const path of ['/', '/login', '/register', '/logout', '/health', '/nowhere'])
       await t.agent().get(path);
     await signIn(t.agent(), 'bob', 'not the password');
-    expect(await sessionCount(t)).toBe(before);
+    expect(await t.sessionCount()).toBe(before);
   });
 });
 

@@ -7,11 +7,9 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { SqliteDatabase } from '../src/database/sqlite-database.js';
 import { SESSION_STORE, type ManagedSessionStore } from '../src/session/index.js';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';
-import { csrfToken, register, setCookie, signIn } from './utils/forms.js';
+import { csrfToken, register, setCookie, signIn, cookiePair } from './utils/forms.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const cookieOf = (res: { headers: Record<string, unknown> }, name = 'sid') =>
-  setCookie(res as never, name)!.split(';')[0];
 
 /** How many rows the SQLite session table holds, expired or not (for one cookie's session, if given). */
 async function rowCount(dataDir: string, cookie?: string): Promise<number> {
@@ -44,7 +42,7 @@ describe.concurrent('timeouts enforced by the server', () => {
     const t = await createTestApp({ SESSION_IDLE_TIMEOUT: '2' });
     try {
       await register(t.agent(), 'idle');
-      const cookie = cookieOf(await signIn(t.agent(), 'idle'));
+      const cookie = cookiePair(await signIn(t.agent(), 'idle'))!;
       for (let i = 0; i < 3; i++) {
         await sleep(1200); // 3.6 s in all: longer than the timeout, but never 2 s idle
         expect((await t.agent().get('/api/me').set('Cookie', cookie)).status).toBe(200);
@@ -64,7 +62,7 @@ describe.concurrent('timeouts enforced by the server', () => {
       await register(t.agent(), 'keeper');
       const first = await signIn(t.agent(), 'keeper', 'correct horse', { remember: '1' });
       expect(setCookie(first, 'sid')).toMatch(/Max-Age=2\b/);
-      const cookie = cookieOf(first);
+      const cookie = cookiePair(first)!;
       await sleep(1200);
       const slid = await t.agent().get('/api/me').set('Cookie', cookie);
       expect(slid.status).toBe(200);
@@ -82,7 +80,9 @@ describe.concurrent('timeouts enforced by the server', () => {
     const t = await createTestApp({ SESSION_ABSOLUTE_TIMEOUT: '3', SESSION_IDLE_TIMEOUT: '60' });
     try {
       await register(t.agent(), 'busy');
-      const cookie = cookieOf(await signIn(t.agent(), 'busy', 'correct horse', { remember: '1' }));
+      const cookie = cookiePair(
+        await signIn(t.agent(), 'busy', 'correct horse', { remember: '1' }),
+      )!;
       const started = Date.now();
       while (Date.now() - started < 2500) {
         expect((await t.agent().get('/api/me').set('Cookie', cookie)).status).toBe(200);
@@ -146,7 +146,7 @@ describe('a destroyed session stays destroyed', () => {
 
   it('is not brought back by a request that was in flight across the sign-out', async () => {
     const browser = t.agent();
-    const cookie = cookieOf(await signIn(browser, 'ghost'));
+    const cookie = cookiePair(await signIn(browser, 'ghost'))!;
     HoldController.arm();
     const held = t
       .agent()
@@ -170,20 +170,20 @@ describe('secret rotation', () => {
     const dataDir = tempDataDir();
     const before = await createTestApp({ SESSION_SECRET: 'old-secret' }, dataDir);
     await register(before.agent(), 'rotor');
-    const cookie = cookieOf(await signIn(before.agent(), 'rotor'));
+    const cookie = cookiePair(await signIn(before.agent(), 'rotor'))!;
     await before.close();
 
     const after = await createTestApp({ SESSION_SECRET: 'new-secret,old-secret' }, dataDir);
     try {
       const res = await after.agent().get('/api/me').set('Cookie', cookie);
       expect(res.body).toEqual({ name: 'rotor' });
-      const reissued = decodeURIComponent(cookieOf(res).slice('sid='.length));
+      const reissued = decodeURIComponent(cookiePair(res)!.slice('sid='.length));
       const id = decodeURIComponent(cookie.slice('sid='.length)).slice(2).split('.')[0];
       expect(unsign(reissued.slice(2), 'new-secret')).toBe(id);
       expect(setCookie(res, 'sid')).toContain('HttpOnly');
       expect(setCookie(res, 'sid')).not.toMatch(/Expires/); // still a browser-session cookie
 
-      const current = await after.agent().get('/api/me').set('Cookie', cookieOf(res));
+      const current = await after.agent().get('/api/me').set('Cookie', cookiePair(res)!);
       expect(setCookie(current, 'sid')).toBeUndefined(); // nothing to re-issue any more
     } finally {
       await after.close();

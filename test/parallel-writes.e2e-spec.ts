@@ -4,15 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_STORE, type ManagedSessionStore } from '../src/session/index.js';
 import type { SessionBackend } from '../src/session/stores/session-persistence.js';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';
-import { csrfToken, setCookie } from './utils/forms.js';
+import { csrfToken, cookiePair } from './utils/forms.js';
 
 /** A signed-in browser, reduced to what it sends: its cookies and the CSRF token of its pages. */
 interface Browser {
   cookie: string;
   token: string;
 }
-
-const cookieOf = (res: request.Response, name: string) => setCookie(res, name)!.split(';')[0];
 
 const itemsOn = (html: string) =>
   [...html.matchAll(/<span class="cart-item-name">([^<]*)<\/span>/g)].map((match) => match[1]);
@@ -31,14 +29,14 @@ async function signedIn(url: string, name: string): Promise<Browser> {
   const form = await request(url).get('/register');
   const registered = await request(url)
     .post('/register')
-    .set('Cookie', cookieOf(form, 'csrf'))
+    .set('Cookie', cookiePair(form, 'csrf')!)
     .type('form')
     .send({ name, password: 'correct horse', _csrf: csrfToken(form.text) });
   expect(registered.status).toBe(303);
-  const sid = cookieOf(registered, 'sid');
+  const sid = cookiePair(registered, 'sid')!;
   const page = await request(url).get('/cart').set('Cookie', sid);
   expect(page.status).toBe(200);
-  return { cookie: `${sid}; ${cookieOf(page, 'csrf')}`, token: csrfToken(page.text) };
+  return { cookie: `${sid}; ${cookiePair(page, 'csrf')!}`, token: csrfToken(page.text) };
 }
 
 const post = (url: string, browser: Browser, path: string, fields: Record<string, string> = {}) =>

@@ -6,13 +6,12 @@ import {
 } from '../src/database/testing/postgres.js';
 import { redisForTests } from '../src/session/stores/testing/services.js';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
-import { csrfToken, register, setCookie, signIn } from './utils/forms.js';
+import { csrfToken, register, signIn, cookiePair } from './utils/forms.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
 
 const postgresUrl = await postgresForTests();
 const redisUrl = postgresUrl ? await redisForTests() : undefined;
 
-const cookieOf = (res: Parameters<typeof setCookie>[0]) => setCookie(res, 'sid')!.split(';')[0];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The revoke-form actions on a sessions page. */
@@ -57,8 +56,8 @@ describe.skipIf(!postgresUrl || !redisUrl)(
 
     it('shares the session: a cookie from B works on A, and revoking on B ends it on A', async () => {
       await register(a.agent(), 'traveller');
-      const onA = cookieOf(await signIn(a.agent(), 'traveller'));
-      const fromB = cookieOf(await signIn(b.agent(), 'traveller'));
+      const onA = cookiePair(await signIn(a.agent(), 'traveller'))!;
+      const fromB = cookiePair(await signIn(b.agent(), 'traveller'))!;
       expect((await a.agent().get('/api/me').set('Cookie', fromB)).body).toEqual({
         name: 'traveller',
       });

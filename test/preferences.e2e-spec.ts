@@ -1,18 +1,7 @@
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_STORE, type ManagedSessionStore } from '../src/session/index.js';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
-import { csrfToken, register, setCookie, signIn, submitForm } from './utils/forms.js';
-
-const sessionCount = (t: TestApp) =>
-  new Promise<number>((resolve, reject) =>
-    t.app
-      .get<ManagedSessionStore>(SESSION_STORE)
-      .length((error, count) => (error ? reject(error) : resolve(count!))),
-  );
-
-/** The `name=value` of the session cookie a response sets. */
-const sessionCookie = (res: request.Response) => setCookie(res, 'sid')?.split(';')[0];
+import { csrfToken, register, setCookie, signIn, submitForm, cookiePair } from './utils/forms.js';
 
 const themeOf = (html: string) => /<html[^>]* data-theme="([^"]*)"/.exec(html)?.[1];
 
@@ -36,15 +25,15 @@ describe('the theme', () => {
 
   it('is chosen by an anonymous visitor: that creates a session, looking did not', async () => {
     const browser = t.agent();
-    const before = await sessionCount(t);
+    const before = await t.sessionCount();
     await browser.get('/login');
     await browser.get('/register');
-    expect(await sessionCount(t)).toBe(before);
+    expect(await t.sessionCount()).toBe(before);
 
     const res = await chooseTheme(browser, 'dark');
     expect(res.status).toBe(303);
-    expect(sessionCookie(res)).toBeDefined();
-    expect(await sessionCount(t)).toBe(before + 1);
+    expect(cookiePair(res)).toBeDefined();
+    expect(await t.sessionCount()).toBe(before + 1);
 
     for (const path of ['/login', '/register', '/logout', '/nowhere']) {
       const page = await browser.get(path);
@@ -88,8 +77,8 @@ describe('the theme', () => {
     const chosen = await chooseTheme(browser, 'dark');
     const signedIn = await signIn(browser, 'tess');
     expect(signedIn.status).toBe(303);
-    expect(sessionCookie(signedIn)).toBeDefined();
-    expect(sessionCookie(signedIn)).not.toBe(sessionCookie(chosen));
+    expect(cookiePair(signedIn)).toBeDefined();
+    expect(cookiePair(signedIn)).not.toBe(cookiePair(chosen));
 
     for (const path of ['/', '/cart', '/logout', '/nowhere']) {
       const page = await browser.get(path);
@@ -99,14 +88,14 @@ describe('the theme', () => {
         theme: 'dark',
       });
     }
-    const replay = await t.agent().get('/login').set('Cookie', sessionCookie(chosen)!);
+    const replay = await t.agent().get('/login').set('Cookie', cookiePair(chosen)!);
     expect(themeOf(replay.text)).toBe('light');
   });
 
   it('is kept after sign-out, under a new session id; the signed-in one is dead', async () => {
     const browser = t.agent();
     const signedIn = await signIn(browser, 'tess');
-    const oldCookie = sessionCookie(signedIn)!;
+    const oldCookie = cookiePair(signedIn)!;
     await chooseTheme(browser, 'dark', '/');
 
     const home = await browser.get('/');
@@ -116,7 +105,7 @@ describe('the theme', () => {
       .send({ _csrf: csrfToken(home.text) });
     expect(out.status).toBe(303);
     expect(out.headers.location).toBe('/login');
-    const newCookie = sessionCookie(out);
+    const newCookie = cookiePair(out);
     expect(newCookie).toBeDefined();
     expect(newCookie).not.toBe(oldCookie);
     expect(setCookie(out, 'sid')).not.toMatch(/Expires=Thu, 01 Jan 1970/);
@@ -138,11 +127,11 @@ describe('the theme', () => {
   it.each([['blue'], [''], ['DARK']])(
     'answers 400 to theme=%j and creates no session',
     async (theme) => {
-      const before = await sessionCount(t);
+      const before = await t.sessionCount();
       const res = await chooseTheme(t.agent(), theme);
       expect(res.status).toBe(400);
       expect(res.text).toContain('Choose the light or the dark theme.');
-      expect(await sessionCount(t)).toBe(before);
+      expect(await t.sessionCount()).toBe(before);
     },
   );
 

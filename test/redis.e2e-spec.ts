@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../src/session/stores/testing/services.js';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';
-import { csrfToken, register, setCookie, signIn } from './utils/forms.js';
+import { csrfToken, register, signIn, cookiePair } from './utils/forms.js';
 import { OwnRedis } from './utils/redis-server.js';
 
 const redisUrl = await redisForTests();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const cookieOf = (res: Parameters<typeof setCookie>[0]) => setCookie(res, 'sid')!.split(';')[0];
 
 describe.skipIf(!redisUrl)('two instances on one Redis', () => {
   let a: TestApp;
@@ -26,7 +25,7 @@ describe.skipIf(!redisUrl)('two instances on one Redis', () => {
   });
 
   it('shares sessions: signed in on A is signed in on B; revoking on B ends it on A', async () => {
-    const onA = cookieOf(await signIn(a.agent(), 'shared'));
+    const onA = cookiePair(await signIn(a.agent(), 'shared'))!;
     expect((await b.agent().get('/api/me').set('Cookie', onA)).body).toEqual({ name: 'shared' });
 
     const onB = b.agent();
@@ -48,10 +47,10 @@ describe.skipIf(!redisUrl)('two instances on one Redis', () => {
 
   it('keeps every one of 20 parallel cart adds made through both instances', async () => {
     const browser = a.agent();
-    const cookie = cookieOf(await signIn(browser, 'shared'));
+    const cookie = cookiePair(await signIn(browser, 'shared'))!;
     const page = await browser.get('/cart');
     const token = csrfToken(page.text);
-    const csrf = setCookie(page, 'csrf')?.split(';')[0];
+    const csrf = cookiePair(page, 'csrf');
     const cookies = [cookie, csrf].filter(Boolean).join('; ');
     const adds = Array.from({ length: 20 }, (_, i) =>
       (i % 2 ? a : b)
@@ -82,8 +81,9 @@ describe.skipIf(!redisUrl)('a Redis outage', () => {
   });
 
   it('answers 503 within a bounded time while Redis hangs, then recovers with the session intact', async () => {
-    const cookie = cookieOf(await signIn(t.agent(), 'weathered'));
-    await redis.pause(4000);
+    const cookie = cookiePair(await signIn(t.agent(), 'weathered'))!;
+    // Long enough for two requests to time out (2 s each) even on a loaded machine.
+    await redis.pause(7000);
     const started = Date.now();
     const page = await t.agent().get('/').set('Cookie', cookie);
     expect(page.status).toBe(503);
@@ -92,14 +92,14 @@ describe.skipIf(!redisUrl)('a Redis outage', () => {
     expect(health.status).toBe(503);
     expect(health.body.checks).toMatchObject({ sessions: 'down', accounts: 'up' });
 
-    await sleep(4000 - (Date.now() - started) + 200);
+    await sleep(7000 - (Date.now() - started) + 200);
     expect((await t.agent().get('/api/me').set('Cookie', cookie)).body).toEqual({
       name: 'weathered',
     });
   });
 
   it('answers 503 at once while Redis is down, stays up, and reconnects by itself when it returns', async () => {
-    const cookie = cookieOf(await signIn(t.agent(), 'weathered'));
+    const cookie = cookiePair(await signIn(t.agent(), 'weathered'))!;
     await redis.stop();
     const started = Date.now();
     const api = await t.agent().get('/api/me').set('Cookie', cookie);

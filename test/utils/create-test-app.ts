@@ -8,6 +8,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { SESSION_STORE, type ManagedSessionStore } from '../../src/session/index.js';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -15,6 +16,8 @@ export interface TestApp {
   dataDir: string;
   /** A supertest agent: keeps cookies across calls, like one browser. */
   agent(): request.Agent;
+  /** How many live sessions the store holds. */
+  sessionCount(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,12 @@ export async function createTestApp(
     config,
     dataDir,
     agent: () => request.agent(app.getHttpServer()),
+    sessionCount: () =>
+      new Promise<number>((resolve, reject) =>
+        app
+          .get<ManagedSessionStore>(SESSION_STORE)
+          .length((error, count) => (error ? reject(error) : resolve(count ?? 0))),
+      ),
     close: async () => {
       await app.close();
       if (sharedDataDir === undefined && !env.DATA_DIR)

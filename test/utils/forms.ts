@@ -36,3 +36,8 @@ export function setCookie(res: request.Response, name: string): string | undefin
   const header = res.headers['set-cookie'] as unknown as string[] | undefined;
   return header?.find((line) => line.startsWith(`${name}=`));
 }
+
+/** The `name=value` pair a response sets for one cookie (the session cookie by default), to replay. */
+export function cookiePair(res: request.Response, name = 'sid'): string | undefined {
+  return setCookie(res, name)?.split(';')[0];
+}

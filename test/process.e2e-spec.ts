@@ -32,6 +32,12 @@ function useServers({ onTestFinished }: Pick<TestContext, 'onTestFinished'>): Se
 const restart = (servers: ServerScope, previous: ServerProcess, env: Record<string, string>) =>
   servers.start({ ...env, PORT: String(previous.port) });
 
+/** What an operator sees of a failed start: how it exited and its non-empty stderr lines. */
+async function failureOf(server: ServerProcess, ms: number) {
+  const status = await exitWithin(server, ms);
+  return { ...status, stderr: server.stderr.split('\n').filter((text) => text.trim() !== '') };
+}
+
 /** What `GET /api/me` answers this browser. */
 async function whoAmI(agent: request.Agent): Promise<{ status: number; body: unknown }> {
   const res = await agent.get('/api/me');
@@ -258,12 +264,7 @@ describe.concurrent('an operator with a bad configuration gets one clear line an
     const dir = servers.tempDir();
     const startedAt = Date.now();
     const server = await servers.spawn({ DATA_DIR: dir, SESSION_SECRET: SECRET, ...env(dir) });
-    const status = await exitWithin(server, 10_000);
-
-    expect({
-      ...status,
-      stderr: server.stderr.split('\n').filter((text) => text.trim() !== ''),
-    }).toEqual({
+    expect(await failureOf(server, 10_000)).toEqual({
       code: 1,
       signal: null,
       stderr: [expect.stringMatching(new RegExp(`^Configuration error: ${line.source}$`))],
@@ -297,12 +298,7 @@ describe('an operator points the server at a service that does not answer', () =
       SESSION_SECRET: SECRET,
       ...env,
     });
-    const status = await exitWithin(server, 10_000);
-
-    expect({
-      ...status,
-      stderr: server.stderr.split('\n').filter((text) => text.trim() !== ''),
-    }).toEqual({
+    expect(await failureOf(server, 10_000)).toEqual({
       code: 1,
       signal: null,
       stderr: [expect.stringMatching(new RegExp(`^Start-up failed: ${line.source}$`))],
@@ -323,8 +319,7 @@ describe.concurrent('an operator starts a second server on a busy port', () => {
       SESSION_SECRET: SECRET,
       PORT: String(first.port),
     });
-    const status = await exitWithin(second, 15_000);
-    expect({ ...status, stderr: second.stderr.trim().split('\n') }).toEqual({
+    expect(await failureOf(second, 15_000)).toEqual({
       code: 1,
       signal: null,
       stderr: [

@@ -3,7 +3,6 @@ import {
   Body,
   Controller,
   Get,
-  HttpException,
   HttpStatus,
   Post,
   Query,
@@ -18,7 +17,7 @@ import type { SessionUser } from './auth.types.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { fieldErrors, type FieldErrors } from './dto/credentials.schema.js';
 import { passwordChangeSchema } from './dto/password-change.schema.js';
-import { TooManyAttemptsException } from './login-throttle.js';
+import { formRefusal } from './form-refusal.js';
 import { wantsJson } from './wants-json.js';
 
 interface AccountState {
@@ -68,16 +67,10 @@ export class AccountController {
     res.redirect(HttpStatus.SEE_OTHER, '/account?changed=1');
   }
 
-  /**
-   * Expected refusals (401, 429) show the form again (API callers get them as JSON); anything
-   * else is a real error.
-   */
+  /** Expected refusals (401, 429) show the form again; anything else is a real error. */
   private renderFailure(req: Request, res: Response, error: unknown): void {
-    if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
-    if (error instanceof TooManyAttemptsException)
-      res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    if (wantsJson(req)) throw error;
-    this.render(res, error.getStatus(), { message: error.message });
+    const refusal = formRefusal(req, res, error);
+    this.render(res, refusal.getStatus(), { message: refusal.message });
   }
 
   private render(res: Response, status: number, state: AccountState): void {

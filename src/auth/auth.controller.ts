@@ -3,7 +3,6 @@ import {
   Body,
   Controller,
   Get,
-  HttpException,
   HttpStatus,
   Post,
   Query,
@@ -21,8 +20,8 @@ import {
   registerSchema,
   type FieldErrors,
 } from './dto/credentials.schema.js';
-import { TooManyAttemptsException } from './login-throttle.js';
 import { Public } from './public.decorator.js';
+import { formRefusal } from './form-refusal.js';
 import { wantsJson } from './wants-json.js';
 
 type FormView = 'login' | 'register';
@@ -119,10 +118,7 @@ export class AuthController {
     });
   }
 
-  /**
-   * Expected refusals (401, 409, 429) show the form again (API callers get them as JSON);
-   * anything else is a real error.
-   */
+  /** Expected refusals (401, 409, 429) show the form again; anything else is a real error. */
   private renderFailure(
     req: Request,
     res: Response,
@@ -130,11 +126,8 @@ export class AuthController {
     error: unknown,
     state: FormState,
   ): void {
-    if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
-    if (error instanceof TooManyAttemptsException)
-      res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    if (wantsJson(req)) throw error;
-    this.renderForm(res, view, error.getStatus(), { ...state, message: error.message });
+    const refusal = formRefusal(req, res, error);
+    this.renderForm(res, view, refusal.getStatus(), { ...state, message: refusal.message });
   }
 
   private renderForm(res: Response, view: FormView, status: number, state: FormState): void {

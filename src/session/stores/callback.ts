@@ -1,3 +1,6 @@
+/** The callback shape of the express-session store API. */
+export type Callback<T = void> = (error: unknown, value?: T) => void;
+
 /** A callback that can run only once; later calls are ignored. */
 export function once<Args extends unknown[]>(fn: (...args: Args) => void): (...args: Args) => void {
   let called = false;

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import session, { type SessionData } from 'express-session';
 import type { SessionLifetime } from '../session-lifetime.js';
+import type { Callback } from './callback.js';
 import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
 import {
   SessionPersistence,
@@ -8,8 +9,6 @@ import {
   type SessionColumns,
   type StoredSession,
 } from './session-persistence.js';
-
-type Callback<T = void> = (error: unknown, value?: T) => void;
 
 interface Entry extends StoredSession {
   columns: SessionColumns;

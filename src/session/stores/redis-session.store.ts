@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
 import type { SessionLifetime } from '../session-lifetime.js';
-import { settle, withDeadline } from './callback.js';
+import { type Callback, settle, withDeadline } from './callback.js';
 import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
 import {
   SessionPersistence,
@@ -12,8 +12,6 @@ import {
   type SessionColumns,
   type StoredSession,
 } from './session-persistence.js';
-
-type Callback<T = void> = (error: unknown, value?: T) => void;
 
 /**
  * An operation the server does not answer within this fails (503) instead of holding the

@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import { migrate } from '../../database/migrations.js';
 import { SqliteDatabase } from '../../database/sqlite-database.js';
 import type { SessionLifetime } from '../session-lifetime.js';
-import { settle } from './callback.js';
+import { type Callback, settle } from './callback.js';
 import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
 import {
   SessionPersistence,
@@ -15,8 +15,6 @@ import {
 } from './session-persistence.js';
 
 const ConnectSqliteStore = connectSqlite3(session);
-
-type Callback<T = void> = (error: unknown, value?: T) => void;
 
 /**
  * Typed schema, created before connect-sqlite3's own untyped `CREATE TABLE IF NOT EXISTS`

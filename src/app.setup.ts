@@ -16,6 +16,8 @@ export function configureApp(
   // First, so every request is logged, static files and body-parser refusals included.
   app.use(app.get(PinoLogger).middleware);
   app.disable('x-powered-by');
+  // Pages are per-session and never cached (no-store), so hashing each body for an ETag is waste.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.use(
     helmet({

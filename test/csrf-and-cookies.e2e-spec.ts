@@ -65,6 +65,15 @@ describe('CSRF protection', () => {
     expect((await b.post('/logout').type('form').send({ _csrf: tokenOfA })).status).toBe(403);
   });
 
+  it('keeps one token per signed-in session, with no CSRF cookie on its pages', async () => {
+    const browser = t.agent();
+    await signIn(browser, 'alice');
+    const first = await browser.get('/');
+    const second = await browser.get('/sessions');
+    expect(setCookie(first, 'csrf')).toBeUndefined();
+    expect(csrfToken(second.text)).toBe(csrfToken(first.text));
+  });
+
   it('accepts the token in an X-CSRF-Token header for scripts', async () => {
     const browser = t.agent();
     await signIn(browser, 'alice');

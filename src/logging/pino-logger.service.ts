@@ -2,12 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, type LoggerService } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Level, Logger } from 'pino';
-import type { HttpLogger } from 'pino-http';
 import { ROOT_LOGGER } from './logging.constants.js';
 import { createRequestLogger } from './request-log.js';
 
-/** The logger of the request being handled: lines written during it carry its request id. */
-const requestLoggers = new AsyncLocalStorage<Logger>();
+/** The id of the request being handled: lines written during it carry it. */
+const requestIds = new AsyncLocalStorage<string>();
 
 /**
  * Nest's `LoggerService` on pino, so `new Logger('Auth').log({ event: 'sign-in', user })` and
@@ -16,16 +15,12 @@ const requestLoggers = new AsyncLocalStorage<Logger>();
  */
 @Injectable()
 export class PinoLogger implements LoggerService {
-  private readonly http: HttpLogger;
+  /** Express middleware: one line per request when it ends, and the request id for the rest. */
+  readonly middleware: (req: Request, res: Response, next: NextFunction) => void;
 
   constructor(@Inject(ROOT_LOGGER) private readonly root: Logger) {
-    this.http = createRequestLogger(root);
+    this.middleware = createRequestLogger(root, (reqId, next) => requestIds.run(reqId, next));
   }
-
-  /** Express middleware: one line per request when it ends, and the request id for the rest. */
-  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    this.http(req, res, () => requestLoggers.run(req.log, next));
-  };
 
   log(message: unknown, ...params: unknown[]): void {
     this.write('info', message, params);
@@ -53,14 +48,13 @@ export class PinoLogger implements LoggerService {
 
   /** Nest passes the context last (`Logger` instances add theirs) and, for errors, a stack before it. */
   private write(level: Level, message: unknown, params: unknown[]): void {
-    const logger = requestLoggers.getStore() ?? this.root;
     const context =
       params.length > 0 && typeof params.at(-1) === 'string' ? params.pop() : undefined;
     const stack = level === 'error' && typeof params[0] === 'string' ? params[0] : undefined;
-    const fields = { context, stack };
-    if (message instanceof Error) logger[level]({ ...fields, err: message }, message.message);
+    const fields = { reqId: requestIds.getStore(), context, stack };
+    if (message instanceof Error) this.root[level]({ ...fields, err: message }, message.message);
     else if (typeof message === 'object' && message !== null)
-      logger[level]({ ...fields, ...message });
-    else logger[level](fields, String(message));
+      this.root[level]({ ...fields, ...message });
+    else this.root[level](fields, String(message));
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
+import type { NextFunction, Response } from 'express';
 import type { LevelWithSilent, Logger } from 'pino';
-import { pinoHttp, type HttpLogger, type Options } from 'pino-http';
 
 /** An incoming `X-Request-Id` is kept only if it is short and plain (no log forging). */
 const SAFE_REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -50,37 +50,32 @@ export function requestLine(
 }
 
 /** 5xx are errors, 4xx warnings, the rest information. */
-export function levelFor(res: ServerResponse, error?: Error): LevelWithSilent {
-  if (error || res.statusCode >= 500) return 'error';
+export function levelFor(res: ServerResponse): LevelWithSilent {
+  if (res.statusCode >= 500) return 'error';
   return res.statusCode >= 400 ? 'warn' : 'info';
 }
 
 /**
- * pino-http, configured to write exactly one line per request when it ends. Only the fields of
- * `RequestLine` and the request id are written: the serializers and `redact` below are a second
- * line of defence should someone log `req` or `res` themselves.
+ * Express middleware that writes exactly one line per request when it ends (completed or
+ * aborted), with only the fields of `RequestLine` and the request id. Hands the request id to
+ * `next` through `run`, so lines written while handling the request can carry it. Written by
+ * hand rather than with pino-http: its per-request child logger and serializers cost more than
+ * the rest of a signed-in page view.
  */
-export function createRequestLogger(logger: Logger): HttpLogger {
-  const options: Options = {
-    logger,
-    genReqId: requestId,
-    // req.log and res.log carry only the request id, not a serialized request.
-    quietReqLogger: true,
-    quietResLogger: true,
-    customLogLevel: (_req, res, error) => levelFor(res, error),
-    customSuccessObject: (req, res, value: { responseTime: number }) =>
-      requestLine(req, res, value.responseTime),
-    customErrorObject: (req, res, _error, value: { responseTime: number }) =>
-      requestLine(req, res, value.responseTime),
-    customSuccessMessage: (_req, res) =>
-      res.writableEnded ? 'request completed' : 'request aborted',
-    customErrorMessage: () => 'request failed',
-    serializers: {
-      req: (req: IncomingMessage) => ({ method: req.method, path: pathOf(req.url ?? '') }),
-      res: (res: ServerResponse) => ({ status: res.statusCode }),
-    },
+export function createRequestLogger(
+  logger: Logger,
+  run: (requestId: string, next: () => void) => void,
+): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    const started = performance.now();
+    const reqId = requestId(req, res);
+    res.once('close', () => {
+      const line = requestLine(req, res, Math.round(performance.now() - started));
+      const message = res.writableFinished ? 'request completed' : 'request aborted';
+      logger[levelFor(res)]({ reqId, ...line }, message);
+    });
+    run(reqId, next);
   };
-  return pinoHttp(options);
 }
 
 function pathOf(url: string): string {

@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { doubleCsrf, type DoubleCsrfUtilities } from 'csrf-csrf';
 import type { NextFunction, Request, Response } from 'express';
@@ -7,10 +8,16 @@ import type { ResolvedSessionOptions } from './session-options.interface.js';
 /** Name of the hidden form field that carries the token. */
 export const CSRF_FIELD = '_csrf';
 
+/** A new synchronizer token, kept in the session (`SessionData.csrfToken`) once it is stored. */
+export function newCsrfToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
 /**
- * CSRF tokens (csrf-csrf, signed double-submit). A token is bound to the session id once the
- * session is stored, and before that to the visitor's own CSRF cookie only, so anonymous
- * visitors need no session row; signing in changes the id, which retires older tokens.
+ * CSRF tokens. A stored session keeps its own random token (the synchronizer pattern, as Django
+ * and Laravel do), so rendering a form costs no cryptography and no cookie; signing in starts a
+ * new session and so retires older tokens. Before a session is stored, anonymous visitors get a
+ * signed double-submit token (csrf-csrf) bound to their own CSRF cookie, so they need no row.
  */
 @Injectable()
 export class CsrfService {
@@ -19,15 +26,10 @@ export class CsrfService {
   constructor(@Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions) {
     this.csrf = doubleCsrf({
       getSecret: () => options.secrets,
-      getSessionIdentifier: (req) => (isStored(req) ? req.sessionID : ''),
+      getSessionIdentifier: () => '',
       cookieName: SESSION_DEFAULTS.csrfCookieName,
       cookieOptions: { sameSite: 'lax', path: '/', httpOnly: true, secure: false },
-      getCsrfTokenFromRequest: (req) => {
-        const token: unknown =
-          (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ??
-          req.headers['x-csrf-token'];
-        return typeof token === 'string' ? token : undefined;
-      },
+      getCsrfTokenFromRequest: submittedToken,
     });
   }
 
@@ -36,6 +38,7 @@ export class CsrfService {
    * @example `<input type="hidden" name="_csrf" value="{{csrfToken}}">`
    */
   token(req: Request, res: Response): string {
+    if (isStored(req)) return (req.session.csrfToken ??= newCsrfToken());
     return this.csrf.generateCsrfToken(req, res, {
       cookieOptions: {
         sameSite: 'lax',
@@ -58,7 +61,7 @@ export class CsrfService {
 
   /** Express middleware: 403 for a state-changing request without a valid token. */
   readonly protect = (req: Request, _res: Response, next: NextFunction): void => {
-    if (SAFE_METHODS.has(req.method) || this.csrf.validateRequest(req)) next();
+    if (SAFE_METHODS.has(req.method) || this.isValid(req)) next();
     else
       next(
         new ForbiddenException(
@@ -66,9 +69,29 @@ export class CsrfService {
         ),
       );
   };
+
+  private isValid(req: Request): boolean {
+    if (!isStored(req)) return this.csrf.validateRequest(req);
+    const expected = req.session.csrfToken;
+    const submitted = submittedToken(req);
+    return expected !== undefined && submitted !== undefined && sameText(submitted, expected);
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The form field, else the header scripts send. */
+function submittedToken(req: Request): string | undefined {
+  const token: unknown =
+    (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? req.headers['x-csrf-token'];
+  return typeof token === 'string' ? token : undefined;
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
 
 function isStored(req: Request): boolean {
   return req.session?.createdAt !== undefined;

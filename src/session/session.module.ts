@@ -9,6 +9,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { CsrfService } from './csrf.service.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from './session.constants.js';
 import { sessionMiddleware } from './session.middleware.js';
@@ -65,12 +66,15 @@ export class SessionModule
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    // One middleware rather than five: each one Nest mounts is a router layer matched per request.
     consumer
       .apply(
-        cookieParser(),
-        ...sessionMiddleware(this.options, this.store, this.lifetime),
-        this.csrf.exposeToken,
-        this.csrf.protect,
+        chain([
+          cookieParser(),
+          ...sessionMiddleware(this.options, this.store, this.lifetime),
+          this.csrf.exposeToken,
+          this.csrf.protect,
+        ]),
       )
       .forRoutes('{*path}');
   }
@@ -104,4 +108,17 @@ export class SessionModule
       this.purging = false;
     }
   }
+}
+
+/** Runs Express middleware in order as one; an error skips the rest. */
+function chain(handlers: RequestHandler[]): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    let index = 0;
+    const step = (error?: unknown): void => {
+      if (error) return next(error);
+      if (index === handlers.length) return next();
+      void handlers[index++](req, res, step);
+    };
+    step();
+  };
 }

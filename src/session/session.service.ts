@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { SessionData } from 'express-session';
+import { newCsrfToken } from './csrf.service.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from './session.constants.js';
 import type { ResolvedSessionOptions } from './session-options.interface.js';
 import { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
@@ -9,7 +10,15 @@ import { destroySession, regenerateSession, saveSession } from './session.utils.
 import type { ManagedSessionStore, SessionSummary } from './stores/managed-session-store.js';
 
 /** Session keys owned by this module; everything else belongs to the app and survives sign-in. */
-const LIFECYCLE_KEYS = new Set(['cookie', 'createdAt', 'lastSeen', 'owner', 'handle', 'device']);
+const LIFECYCLE_KEYS = new Set([
+  'cookie',
+  'createdAt',
+  'lastSeen',
+  'owner',
+  'handle',
+  'device',
+  'csrfToken',
+]);
 
 /** Longer user agents are cut: they are shown, not parsed for anything that matters. */
 const MAX_USER_AGENT = 512;
@@ -66,6 +75,7 @@ export class SessionService {
       lastSeen: now,
       owner,
       handle: randomBytes(12).toString('base64url'),
+      csrfToken: newCsrfToken(),
       device: {
         userAgent: (req.get('user-agent') ?? '').slice(0, MAX_USER_AGENT),
         ip: req.ip ?? '',
@@ -84,6 +94,7 @@ export class SessionService {
   keep(req: Request): void {
     if (req.session.createdAt !== undefined) return;
     req.session.createdAt = req.session.lastSeen = Date.now();
+    req.session.csrfToken = newCsrfToken();
   }
 
   /**

@@ -10,6 +10,8 @@ declare module 'express-session' {
     owner: string;
     /** Opaque, random name of the session for lists and revocation; unrelated to the id. */
     handle: string;
+    /** The session's CSRF token (synchronizer pattern); a new session gets a new one. */
+    csrfToken: string;
     /** The browser and address the session was established from. */
     device: { userAgent: string; ip: string };
   }

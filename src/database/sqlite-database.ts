@@ -98,6 +98,96 @@ export class SqliteDatabase {
   }
 }
 
+/** Bounds how long one batch holds the write lock, which other instances on the file wait for. */
+const MAX_BATCH = 256;
+
+interface QueuedWrite {
+  sql: string;
+  params: SqlParams;
+  resolve: (result: RunResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: the writes queued while a transaction is in flight run together in the next
+ * one, on a connection of their own, so they share one fsync instead of paying one each. A
+ * write resolves only once its COMMIT is durable; a failed COMMIT rejects every write of its
+ * transaction, a failed statement only its own write. The connection must serve nothing else:
+ * any other statement on it would join an open transaction.
+ */
+export class GroupCommitWriter {
+  private readonly queue: QueuedWrite[] = [];
+  private flushing?: Promise<void>;
+  private closed = false;
+
+  constructor(private readonly database: SqliteDatabase) {}
+
+  run(sql: string, params: SqlParams = []): Promise<RunResult> {
+    // The error a closed SqliteDatabase gives, so callers see one error for "closed".
+    if (this.closed) return Promise.reject(new Error('SQLITE_MISUSE: Database is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ sql, params, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Settles every queued write, then closes the connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushing;
+    await this.database.close();
+  }
+
+  private async flush(): Promise<void> {
+    do {
+      // Writes issued in the same turn of the event loop join the batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.commit(this.queue.splice(0, MAX_BATCH));
+    } while (this.queue.length > 0);
+    this.flushing = undefined;
+  }
+
+  private async commit(batch: QueuedWrite[]): Promise<void> {
+    if (batch.length === 1) return this.commitAlone(batch[0]);
+    let unsettled = batch;
+    try {
+      await this.database.exec('BEGIN IMMEDIATE');
+      const results = await this.runUntilFailure(batch);
+      unsettled = [...results.keys()];
+      await this.database.exec('COMMIT');
+      for (const [write, result] of results) write.resolve(result);
+    } catch (error) {
+      // Nothing else uses this connection, so whatever transaction is open is this one.
+      await this.database.exec('ROLLBACK').catch(() => undefined);
+      for (const write of unsettled) write.reject(error);
+    }
+  }
+
+  /** A write without company commits by itself: one step instead of BEGIN, it, COMMIT. */
+  private async commitAlone(write: QueuedWrite): Promise<void> {
+    await this.database.run(write.sql, write.params).then(write.resolve, write.reject);
+  }
+
+  /**
+   * Runs the statements in order. One that fails rejects its own write, but it may have ended
+   * the transaction (an I/O error, RAISE(ROLLBACK)), and the statements after it would then
+   * commit one by one: so those go back to the head of the queue for the next transaction.
+   */
+  private async runUntilFailure(batch: QueuedWrite[]): Promise<Map<QueuedWrite, RunResult>> {
+    const results = new Map<QueuedWrite, RunResult>();
+    for (const [index, write] of batch.entries()) {
+      try {
+        results.set(write, await this.database.run(write.sql, write.params));
+      } catch (error) {
+        write.reject(error);
+        this.queue.unshift(...batch.slice(index + 1));
+        break;
+      }
+    }
+    return results;
+  }
+}
+
 function finalize(statement: sqlite3.Statement): Promise<void> {
   return new Promise((resolve) => statement.finalize(() => resolve()));
 }

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionData } from 'express-session';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqliteDatabase } from '../../database/sqlite-database.js';
 import { SessionLifetime } from '../session-lifetime.js';
+import type { SessionColumns } from './session-persistence.js';
 import { SqliteSessionStore } from './sqlite-session.store.js';
 
 const lifetime = new SessionLifetime({
@@ -13,9 +14,24 @@ const lifetime = new SessionLifetime({
   absoluteTimeout: 86_400,
 });
 
+function liveColumns(): SessionColumns {
+  const now = Date.now();
+  return {
+    expired: now + 60_000,
+    owner: null,
+    handle: null,
+    createdAt: now,
+    lastSeen: now,
+    userAgent: null,
+    ip: null,
+  };
+}
+
 function sessionData(extra: Partial<SessionData> = {}): SessionData {
   return { cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, ...extra } as SessionData;
 }
+
+const liveSession = () => sessionData({ lastSeen: Date.now() });
 
 /** Calls a callback-style store method and records every call of its callback. */
 function calls<T>(
@@ -44,6 +60,7 @@ describe(SqliteSessionStore.name, () => {
   });
 
   afterEach(async () => {
+    vi.restoreAllMocks();
     await sut.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -147,6 +164,62 @@ describe(SqliteSessionStore.name, () => {
     expect(await sut.purgeExpired()).toBe(1200);
     const count = await calls<number>((cb) => sut.length(cb));
     expect(count).toEqual([[null, 1]]);
+  });
+
+  it('lands every one of many parallel updates, with fewer commits than writes', async () => {
+    const sids = Array.from({ length: 32 }, (_, i) => `s${i}`);
+    for (const sid of sids) await sut.insert(sid, '{}', liveColumns());
+    const db = await rawDb();
+    await db.get('PRAGMA wal_checkpoint(TRUNCATE)');
+    const written = await Promise.all(
+      sids.map((sid) => sut.update(sid, '{"theme":"dark"}', liveColumns(), 1)),
+    );
+    // Every commit appends at least one frame to the write-ahead log.
+    const wal = await db.get<{ log: number }>('PRAGMA wal_checkpoint(PASSIVE)');
+    const rows = await db.all<{ rev: number }>('SELECT rev FROM sessions');
+    await db.close();
+    expect(written).toEqual(sids.map(() => true));
+    expect(rows.map((row) => row.rev)).toEqual(sids.map(() => 2));
+    expect(wal!.log).toBeGreaterThan(0);
+    expect(wal!.log).toBeLessThan(sids.length);
+  });
+
+  it('reports a failed commit to every write it held, and the next writes land', async () => {
+    const exec = SqliteDatabase.prototype.exec;
+    let failed = false;
+    vi.spyOn(SqliteDatabase.prototype, 'exec').mockImplementation(function (
+      this: SqliteDatabase,
+      sql,
+    ) {
+      if (sql !== 'COMMIT' || failed) return exec.call(this, sql);
+      failed = true;
+      return Promise.reject(new Error('SQLITE_IOERR: disk I/O error'));
+    });
+    const seen = await Promise.all(
+      ['a', 'b', 'c'].map((sid) => calls((cb) => sut.set(sid, liveSession(), cb))),
+    );
+    expect(seen.map(([[error]]) => (error as Error).message)).toEqual(
+      ['a', 'b', 'c'].map(() => 'SQLITE_IOERR: disk I/O error'),
+    );
+    expect(await calls<number>((cb) => sut.length(cb))).toEqual([[null, 0]]);
+
+    await Promise.all(['a', 'b'].map((sid) => set(sut, sid, liveSession())));
+    expect(await calls<number>((cb) => sut.length(cb))).toEqual([[null, 2]]);
+  });
+
+  it('lands the writes still queued when it closes', async () => {
+    const settled: unknown[] = [];
+    for (const sid of ['a', 'b', 'c']) {
+      sut.set(sid, liveSession(), (error) => settled.push(error));
+    }
+    await sut.close();
+    // Store callbacks run on the tick after their write settles.
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(settled).toEqual([null, null, null]);
+    const db = await rawDb();
+    const rows = await db.all<{ sid: string }>('SELECT sid FROM sessions ORDER BY sid');
+    await db.close();
+    expect(rows.map((row) => row.sid)).toEqual(['a', 'b', 'c']);
   });
 
   it('answers ping while open and rejects once closed', async () => {

@@ -3,7 +3,7 @@ import connectSqlite3 from 'connect-sqlite3';
 import session, { type SessionData } from 'express-session';
 import type { Request } from 'express';
 import { migrate } from '../../database/migrations.js';
-import { SqliteDatabase } from '../../database/sqlite-database.js';
+import { GroupCommitWriter, SqliteDatabase } from '../../database/sqlite-database.js';
 import type { SessionLifetime } from '../session-lifetime.js';
 import { type Callback, settle } from './callback.js';
 import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
@@ -70,27 +70,32 @@ export class SqliteSessionStore
   private closed = false;
 
   // Not `db`: connect-sqlite3 keeps its facade there, and a parameter property of that name
-  // would overwrite it with the raw handle after super() returns.
+  // would overwrite it with the raw handle after super() returns. Reads use `database`, writes
+  // `writer`, whose connection is its own so reads never see or wait for an open batch.
   private constructor(
     private readonly database: SqliteDatabase,
+    private readonly writer: GroupCommitWriter,
     lifetime: SessionLifetime,
   ) {
     super({ table: 'sessions', db: connectSqliteFacade(database) });
     this.persistence = new SessionPersistence(this, lifetime);
   }
 
-  /** Opens the file, creates the schema, then the store; the store owns the handle. */
+  /** Opens the file, creates the schema, then the store; the store owns the handles. */
   static async open(file: string, lifetime: SessionLifetime): Promise<SqliteSessionStore> {
     const db = await SqliteDatabase.open(file, (error) =>
       SqliteSessionStore.logger.error(`session database error: ${error.message}`),
     );
     try {
       await migrate(db, SCHEMA);
+      const writes = await SqliteDatabase.open(file, (error) =>
+        SqliteSessionStore.logger.error(`session write database error: ${error.message}`),
+      );
+      return new SqliteSessionStore(db, new GroupCommitWriter(writes), lifetime);
     } catch (error) {
       await db.close();
       throw error;
     }
-    return new SqliteSessionStore(db, lifetime);
   }
 
   override get(sid: string, callback: Callback<SessionData | null>): void {
@@ -109,7 +114,7 @@ export class SqliteSessionStore
 
   override destroy(sid: string, callback?: Callback): void {
     settle(
-      this.database.run('DELETE FROM sessions WHERE sid = ?', [sid]).then(() => undefined),
+      this.writer.run('DELETE FROM sessions WHERE sid = ?', [sid]).then(() => undefined),
       callback,
     );
   }
@@ -133,7 +138,7 @@ export class SqliteSessionStore
 
   override clear(callback?: Callback): void {
     settle(
-      this.database.run('DELETE FROM sessions').then(() => undefined),
+      this.writer.run('DELETE FROM sessions').then(() => undefined),
       callback,
     );
   }
@@ -158,7 +163,7 @@ export class SqliteSessionStore
   }
 
   async insert(sid: string, json: string, columns: SessionColumns): Promise<void> {
-    await this.database.run(
+    await this.writer.run(
       `INSERT OR REPLACE INTO sessions (sid, sess, rev, expired, owner, handle, created_at, last_seen, user_agent, ip)
        VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
       [sid, json, ...COLUMN_VALUES(columns)],
@@ -166,7 +171,7 @@ export class SqliteSessionStore
   }
 
   async update(sid: string, json: string, columns: SessionColumns, rev: number): Promise<boolean> {
-    const { changes } = await this.database.run(
+    const { changes } = await this.writer.run(
       `UPDATE sessions SET sess = ?, rev = rev + 1, expired = ?, owner = ?, handle = ?, created_at = ?,
          last_seen = ?, user_agent = ?, ip = ?
        WHERE sid = ? AND rev = ?`,
@@ -187,7 +192,7 @@ export class SqliteSessionStore
     owner: string,
     { handle, exceptHandle }: { handle?: string; exceptHandle?: string },
   ): Promise<number> {
-    const { changes } = await this.database.run(
+    const { changes } = await this.writer.run(
       'DELETE FROM sessions WHERE owner = ?1 AND (?2 IS NULL OR handle = ?2) AND (?3 IS NULL OR handle IS NOT ?3)',
       [owner, handle ?? null, exceptHandle ?? null],
     );
@@ -220,8 +225,10 @@ export class SqliteSessionStore
     await this.database.get('SELECT 1');
   }
 
+  /** Settles the writes still queued (none is lost or left hanging on shutdown), then closes. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.writer.close();
     await (await this.purger)?.close();
     await this.database.close();
   }

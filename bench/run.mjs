@@ -13,7 +13,7 @@
 // generator (autocannon) runs inside this process, on core 1 (see the re-exec below).
 import { spawnSync } from 'node:child_process';
 import { scrypt } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,6 +57,7 @@ if (PINNING && process.env.BENCH_PINNED !== '1') {
 
 const ROOT = resolve(import.meta.dirname, '..');
 const APP = join(ROOT, 'dist', 'main.js');
+const AS_NPM_START = npmStartCommand();
 const BASELINE = join(ROOT, 'bench', 'baseline', 'server.mjs');
 const RESULTS = join(ROOT, 'bench', 'results');
 
@@ -75,12 +76,30 @@ const PURGE_INTERVAL = Math.max(1, Math.floor(positive(process.env.BENCH_PURGE_I
 const USER = { name: 'bench-user', password: 'correct horse battery' };
 const SCRYPT = { N: 2 ** 14, r: 8, p: 5, maxmem: 64 * 1024 * 1024 };
 
+/**
+ * The environment and node flags `npm start` runs dist/main.js with (after building), read from
+ * package.json, so the app is measured the way it is deployed rather than as a bare `node`.
+ */
+function npmStartCommand() {
+  const { start } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
+  const match = /&&\s*((?:[A-Z_]+=\S+\s+)*)exec node\s+((?:--\S+\s+)*)dist\/main\.js\s*$/.exec(
+    start,
+  );
+  if (!match) throw new Error(`bench: cannot read the node command of "npm start": ${start}`);
+  const words = (text) => text.split(/\s+/).filter(Boolean);
+  return {
+    env: Object.fromEntries(words(match[1]).map((pair) => pair.split('='))),
+    nodeArgs: words(match[2]),
+  };
+}
+
 const TARGETS = [
   {
     id: 'app-sqlite',
     label: 'app (sqlite)',
     script: APP,
-    env: { SESSION_STORE: 'sqlite' },
+    ...AS_NPM_START,
+    env: { ...AS_NPM_START.env, SESSION_STORE: 'sqlite' },
     ready: '/health',
     db: 'sessions.db',
     app: true,
@@ -91,7 +110,8 @@ const TARGETS = [
     id: 'app-memory',
     label: 'app (memory)',
     script: APP,
-    env: { SESSION_STORE: 'memory' },
+    ...AS_NPM_START,
+    env: { ...AS_NPM_START.env, SESSION_STORE: 'memory' },
     ready: '/health',
     app: true,
   },
@@ -99,7 +119,8 @@ const TARGETS = [
     id: 'app-redis',
     label: 'app (redis)',
     script: APP,
-    env: { SESSION_STORE: 'redis' },
+    ...AS_NPM_START,
+    env: { ...AS_NPM_START.env, SESSION_STORE: 'redis' },
     ready: '/health',
     app: true,
     redis: true,
@@ -154,6 +175,7 @@ async function benchTarget(target) {
   const started = await startServer({
     name: target.id,
     script: target.script,
+    nodeArgs: target.nodeArgs,
     cwd: ROOT,
     env,
     readyPath: target.ready,
@@ -402,8 +424,13 @@ async function benchPurge() {
   const started = await startServer({
     name: 'app-sqlite-purge',
     script: APP,
+    ...AS_NPM_START,
     cwd: ROOT,
-    env: { SESSION_STORE: 'sqlite', SESSION_PURGE_INTERVAL: String(PURGE_INTERVAL) },
+    env: {
+      ...AS_NPM_START.env,
+      SESSION_STORE: 'sqlite',
+      SESSION_PURGE_INTERVAL: String(PURGE_INTERVAL),
+    },
     readyPath: '/health',
   });
   if (!started.ok) {

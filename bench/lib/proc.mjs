@@ -79,6 +79,7 @@ export async function startServer({
   script,
   cwd,
   env = {},
+  nodeArgs = [],
   readyPath,
   readyTimeoutMs = 30_000,
 }) {
@@ -96,7 +97,7 @@ export async function startServer({
     DATA_DIR: dataDir,
     ...env,
   };
-  const child = spawnPinned(process.execPath, [script], {
+  const child = spawnPinned(process.execPath, [...nodeArgs, script], {
     cwd,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,9 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request, Response } from 'express';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { levelFor, requestId, requestLine } from './request-log.js';
+import { createRequestLogger, levelFor, requestId, requestLine } from './request-log.js';
 
 function exchange(headers: Record<string, string> = {}, url = '/', statusCode = 200) {
   const sent: Record<string, string> = {};
@@ -69,5 +72,51 @@ describe(levelFor.name, () => {
     [503, 'error'],
   ])('logs %i at %s', (status, level) => {
     expect(levelFor(exchange({}, '/', status).res)).toBe(level);
+  });
+});
+
+describe(createRequestLogger.name, () => {
+  function serve(finished: boolean) {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    );
+    const seen: string[] = [];
+    const middleware = createRequestLogger(logger, (reqId, next) => {
+      seen.push(reqId);
+      next();
+    });
+    const { req } = exchange({ 'x-request-id': 'r-1' }, '/cart?x=1', 200);
+    const res = Object.assign(new EventEmitter(), {
+      statusCode: 200,
+      writableFinished: finished,
+      setHeader: () => undefined,
+    });
+    let nextCalls = 0;
+    middleware(req as Request, res as unknown as Response, () => nextCalls++);
+    res.emit('close');
+    res.emit('close');
+    return { lines, seen, nextCalls };
+  }
+
+  it('writes one line when the response closes, with the request id it handed on', () => {
+    const { lines, seen, nextCalls } = serve(true);
+    expect(nextCalls).toBe(1);
+    expect(seen).toEqual(['r-1']);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        reqId: 'r-1',
+        method: 'GET',
+        path: '/cart',
+        status: 200,
+        responseTime: expect.any(Number),
+        msg: 'request completed',
+      }),
+    ]);
+  });
+
+  it('says when the client went away before the response was finished', () => {
+    expect(serve(false).lines).toEqual([expect.objectContaining({ msg: 'request aborted' })]);
   });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PasswordHasher } from './password-hasher.js';
+import { ConcurrencyLimit, PasswordHasher } from './password-hasher.js';
 
 describe(PasswordHasher.name, () => {
   const sut = new PasswordHasher();
@@ -60,5 +60,33 @@ describe(PasswordHasher.name, () => {
     const composed = await sut.hash('caf\u00e9 au lait');
 
     await expect(sut.verify('cafe\u0301 au lait', composed)).resolves.toBe(true);
+  });
+});
+
+describe(ConcurrencyLimit.name, () => {
+  it('runs at most its limit at once, the rest in arrival order, and frees slots on failure', async () => {
+    const sut = new ConcurrencyLimit(2);
+    let running = 0;
+    let most = 0;
+    const order: number[] = [];
+    const task = (id: number, fail = false) =>
+      sut.run(async () => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        order.push(id);
+        if (fail) throw new Error(`task ${id}`);
+        return id;
+      });
+    const results = await Promise.allSettled([task(1, true), task(2), task(3), task(4), task(5)]);
+    expect(most).toBe(2);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect(results.map((result) => result.status)).toEqual([
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
   });
 });

@@ -87,8 +87,9 @@ function addMaxAge(req: Request, res: Response, name: string): void {
 
 /** True when the session cookie verifies only with a secret other than the first. */
 function signedWithOlderSecret(req: Request, { name, secrets }: ResolvedSessionOptions): boolean {
+  if (secrets.length < 2) return false;
   const value: unknown = (req.cookies as Record<string, unknown> | undefined)?.[name];
-  if (typeof value !== 'string' || !value.startsWith('s:') || secrets.length < 2) return false;
+  if (typeof value !== 'string' || !value.startsWith('s:')) return false;
   const signed = value.slice(2);
   return (
     unsign(signed, secrets[0]) === false &&

@@ -76,6 +76,8 @@ const PURGE_INTERVAL = Math.max(1, Math.floor(positive(process.env.BENCH_PURGE_I
 const USER = { name: 'bench-user', password: 'correct horse battery' };
 const SCRYPT = { N: 2 ** 14, r: 8, p: 5, maxmem: 64 * 1024 * 1024 };
 
+const words = (text) => text.split(/\s+/).filter(Boolean);
+
 /**
  * The environment and node flags `npm start` runs dist/main.js with (after building), read from
  * package.json, so the app is measured the way it is deployed rather than as a bare `node`.
@@ -86,7 +88,6 @@ function npmStartCommand() {
     start,
   );
   if (!match) throw new Error(`bench: cannot read the node command of "npm start": ${start}`);
-  const words = (text) => text.split(/\s+/).filter(Boolean);
   return {
     env: Object.fromEntries(words(match[1]).map((pair) => pair.split('='))),
     nodeArgs: words(match[2]),

@@ -75,33 +75,31 @@ describe(levelFor.name, () => {
   });
 });
 
-describe(createRequestLogger.name, () => {
-  function serve(finished: boolean) {
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino(
-      { level: 'info' },
-      { write: (line: string) => lines.push(JSON.parse(line)) },
-    );
-    const seen: string[] = [];
-    const middleware = createRequestLogger(logger, (reqId, next) => {
-      seen.push(reqId);
-      next();
-    });
-    const { req } = exchange({ 'x-request-id': 'r-1' }, '/cart?x=1', 200);
-    const res = Object.assign(new EventEmitter(), {
-      statusCode: 200,
-      writableFinished: finished,
-      setHeader: () => undefined,
-    });
-    let nextCalls = 0;
-    middleware(req as Request, res as unknown as Response, () => nextCalls++);
-    res.emit('close');
-    res.emit('close');
-    return { lines, seen, nextCalls };
-  }
+/** One request through the middleware; `close` fires twice, as a guard against double lines. */
+function serveOnce(finished: boolean) {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const seen: string[] = [];
+  const middleware = createRequestLogger(logger, (reqId, next) => {
+    seen.push(reqId);
+    next();
+  });
+  const { req } = exchange({ 'x-request-id': 'r-1' }, '/cart?x=1', 200);
+  const res = Object.assign(new EventEmitter(), {
+    statusCode: 200,
+    writableFinished: finished,
+    setHeader: () => undefined,
+  });
+  let nextCalls = 0;
+  middleware(req as Request, res as unknown as Response, () => nextCalls++);
+  res.emit('close');
+  res.emit('close');
+  return { lines, seen, nextCalls };
+}
 
+describe(createRequestLogger.name, () => {
   it('writes one line when the response closes, with the request id it handed on', () => {
-    const { lines, seen, nextCalls } = serve(true);
+    const { lines, seen, nextCalls } = serveOnce(true);
     expect(nextCalls).toBe(1);
     expect(seen).toEqual(['r-1']);
     expect(lines).toEqual([
@@ -117,6 +115,6 @@ describe(createRequestLogger.name, () => {
   });
 
   it('says when the client went away before the response was finished', () => {
-    expect(serve(false).lines).toEqual([expect.objectContaining({ msg: 'request aborted' })]);
+    expect(serveOnce(false).lines).toEqual([expect.objectContaining({ msg: 'request aborted' })]);
   });
 });

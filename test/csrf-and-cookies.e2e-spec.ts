@@ -65,13 +65,23 @@ describe('CSRF protection', () => {
     expect((await b.post('/logout').type('form').send({ _csrf: tokenOfA })).status).toBe(403);
   });
 
-  it('keeps one token per signed-in session, with no CSRF cookie on its pages', async () => {
+  it('keeps one token per signed-in session, masked anew on each page, with no CSRF cookie', async () => {
     const browser = t.agent();
     await signIn(browser, 'alice');
     const first = await browser.get('/');
     const second = await browser.get('/sessions');
     expect(setCookie(first, 'csrf')).toBeUndefined();
-    expect(csrfToken(second.text)).toBe(csrfToken(first.text));
+    const [older, newer] = [csrfToken(first.text)!, csrfToken(second.text)!];
+    expect(older).not.toBe(newer);
+    const tampered = `${older.slice(0, -2)}${older.endsWith('AA') ? 'AB' : 'AA'}`;
+    expect(
+      (await browser.post('/cart/items').type('form').send({ _csrf: tampered, item: 'x' })).status,
+    ).toBe(403);
+    expect(
+      (await browser.post('/preferences').type('form').send({ _csrf: older, theme: 'dark' }))
+        .status,
+    ).toBe(303);
+    expect((await browser.post('/logout').type('form').send({ _csrf: newer })).status).toBe(303);
   });
 
   it('accepts the token in an X-CSRF-Token header for scripts', async () => {

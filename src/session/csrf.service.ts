@@ -8,15 +8,39 @@ import type { ResolvedSessionOptions } from './session-options.interface.js';
 /** Name of the hidden form field that carries the token. */
 export const CSRF_FIELD = '_csrf';
 
+const TOKEN_BYTES = 24;
+
 /** A new synchronizer token, kept in the session (`SessionData.csrfToken`) once it is stored. */
 export function newCsrfToken(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBytes(TOKEN_BYTES).toString('base64url');
+}
+
+/**
+ * The session's token under a fresh one-time pad, so the page never shows the same bytes twice
+ * (as Django does against BREACH: compressed responses would otherwise leak a constant secret).
+ */
+function maskToken(token: string): string {
+  const pad = randomBytes(TOKEN_BYTES);
+  return Buffer.concat([pad, xor(pad, Buffer.from(token, 'base64url'))]).toString('base64url');
+}
+
+/** True when `submitted` is the session's token under some pad. */
+function isMaskedToken(submitted: string, token: string): boolean {
+  const masked = Buffer.from(submitted, 'base64url');
+  if (masked.length !== 2 * TOKEN_BYTES) return false;
+  const unmasked = xor(masked.subarray(0, TOKEN_BYTES), masked.subarray(TOKEN_BYTES));
+  const expected = Buffer.from(token, 'base64url');
+  return expected.length === TOKEN_BYTES && timingSafeEqual(unmasked, expected);
+}
+
+function xor(a: Buffer, b: Buffer): Buffer {
+  return Buffer.from(a.map((byte, index) => byte ^ b[index]));
 }
 
 /**
  * CSRF tokens. A stored session keeps its own random token (the synchronizer pattern, as Django
- * and Laravel do), so rendering a form costs no cryptography and no cookie; signing in starts a
- * new session and so retires older tokens. Before a session is stored, anonymous visitors get a
+ * and Laravel do), shown masked, so rendering a form costs no HMAC and no cookie; signing in
+ * starts a new session and so retires older tokens. Before a session is stored, anonymous visitors get a
  * signed double-submit token (csrf-csrf) bound to their own CSRF cookie, so they need no row.
  */
 @Injectable()
@@ -38,7 +62,7 @@ export class CsrfService {
    * @example `<input type="hidden" name="_csrf" value="{{csrfToken}}">`
    */
   token(req: Request, res: Response): string {
-    if (isStored(req)) return (req.session.csrfToken ??= newCsrfToken());
+    if (isStored(req)) return maskToken((req.session.csrfToken ??= newCsrfToken()));
     return this.csrf.generateCsrfToken(req, res, {
       cookieOptions: {
         sameSite: 'lax',
@@ -72,9 +96,9 @@ export class CsrfService {
 
   private isValid(req: Request): boolean {
     if (!isStored(req)) return this.csrf.validateRequest(req);
-    const expected = req.session.csrfToken;
+    const token = req.session.csrfToken;
     const submitted = submittedToken(req);
-    return expected !== undefined && submitted !== undefined && sameText(submitted, expected);
+    return token !== undefined && submitted !== undefined && isMaskedToken(submitted, token);
   }
 }
 
@@ -85,12 +109,6 @@ function submittedToken(req: Request): string | undefined {
   const token: unknown =
     (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? req.headers['x-csrf-token'];
   return typeof token === 'string' ? token : undefined;
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function isStored(req: Request): boolean {

@@ -76,7 +76,9 @@ const PURGE_INTERVAL = Math.max(1, Math.floor(positive(process.env.BENCH_PURGE_I
 const USER = { name: 'bench-user', password: 'correct horse battery' };
 const SCRYPT = { N: 2 ** 14, r: 8, p: 5, maxmem: 64 * 1024 * 1024 };
 
-const words = (text) => text.split(/\s+/).filter(Boolean);
+function words(text) {
+  return text.split(/\s+/).filter(Boolean);
+}
 
 /**
  * The environment and node flags `npm start` runs dist/main.js with (after building), read from

@@ -13,7 +13,7 @@
 // generator (autocannon) runs inside this process, on core 1 (see the re-exec below).
 import { spawnSync } from 'node:child_process';
 import { scrypt } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +24,7 @@ import { is2xx, is2xxOr3xx, is3xx, runLoad, summarize } from './lib/load.mjs';
 import {
   CORES,
   LOAD_CORE,
+  npmStartCommand,
   PINNING,
   SERVER_CORE,
   TASKSET,
@@ -57,7 +58,7 @@ if (PINNING && process.env.BENCH_PINNED !== '1') {
 
 const ROOT = resolve(import.meta.dirname, '..');
 const APP = join(ROOT, 'dist', 'main.js');
-const AS_NPM_START = npmStartCommand();
+const AS_NPM_START = npmStartCommand(ROOT);
 const BASELINE = join(ROOT, 'bench', 'baseline', 'server.mjs');
 const RESULTS = join(ROOT, 'bench', 'results');
 
@@ -75,26 +76,6 @@ const SMALL_ROWS = 1000;
 const PURGE_INTERVAL = Math.max(1, Math.floor(positive(process.env.BENCH_PURGE_INTERVAL, 30)));
 const USER = { name: 'bench-user', password: 'correct horse battery' };
 const SCRYPT = { N: 2 ** 14, r: 8, p: 5, maxmem: 64 * 1024 * 1024 };
-
-function words(text) {
-  return text.split(/\s+/).filter(Boolean);
-}
-
-/**
- * The environment and node flags `npm start` runs dist/main.js with (after building), read from
- * package.json, so the app is measured the way it is deployed rather than as a bare `node`.
- */
-function npmStartCommand() {
-  const { start } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
-  const match = /&&\s*((?:[A-Z_]+=\S+\s+)*)exec node\s+((?:--\S+\s+)*)dist\/main\.js\s*$/.exec(
-    start,
-  );
-  if (!match) throw new Error(`bench: cannot read the node command of "npm start": ${start}`);
-  return {
-    env: Object.fromEntries(words(match[1]).map((pair) => pair.split('='))),
-    nodeArgs: words(match[2]),
-  };
-}
 
 const TARGETS = [
   {

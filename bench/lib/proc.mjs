@@ -262,3 +262,26 @@ export function sampleRss(pid) {
 
 /** VmHWM: the highest RSS the process has had since it started, in MB. */
 export const peakRssSinceStart = (pid) => readStatus(pid, 'VmHWM');
+
+function words(text) {
+  return text.split(/\s+/).filter(Boolean);
+}
+
+/**
+ * The environment and node flags `npm start` runs dist/main.js with (after building), read from
+ * package.json, so the app is measured the way it is deployed rather than as a bare `node`.
+ */
+export function npmStartCommand(root, start = readPackageStart(root)) {
+  const match = /&&\s*((?:[A-Z_]+=\S+\s+)*)exec node\s+((?:--\S+\s+)*)dist\/main\.js\s*$/.exec(
+    start,
+  );
+  if (!match) throw new Error(`bench: cannot read the node command of "npm start": ${start}`);
+  return {
+    env: Object.fromEntries(words(match[1]).map((pair) => pair.split('='))),
+    nodeArgs: words(match[2]),
+  };
+}
+
+function readPackageStart(root) {
+  return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+}

@@ -34,7 +34,9 @@ function isMaskedToken(submitted: string, token: string): boolean {
 }
 
 function xor(a: Buffer, b: Buffer): Buffer {
-  return Buffer.from(a.map((byte, index) => byte ^ b[index]));
+  const out = Buffer.allocUnsafe(a.length);
+  for (let index = 0; index < a.length; index++) out[index] = a[index] ^ b[index];
+  return out;
 }
 
 /**

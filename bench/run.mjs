@@ -368,28 +368,23 @@ async function bigStore(dbFile, measure, signedGet) {
   const stored = await countRows(dbFile);
   if (stored < SMALL_ROWS)
     await insertSessions(dbFile, SMALL_ROWS - stored, { template, expired: live });
-  const small = await countRows(dbFile);
-  await measure(
-    'get-1k',
-    `signed-in GET / with ${small.toLocaleString('en-US')} sessions stored`,
-    32,
-    signedGet,
-    is2xx,
-  );
+  const measureStored = async (id, options) => {
+    const rows = await countRows(dbFile);
+    await measure(
+      id,
+      `signed-in GET / with ${rows.toLocaleString('en-US')} sessions stored`,
+      32,
+      signedGet,
+      is2xx,
+      options,
+    );
+    return rows;
+  };
+  const small = await measureStored('get-1k');
   say(`inserting ${(BIG_ROWS - small).toLocaleString('en-US')} sessions`);
   const { seconds } = await insertSessions(dbFile, BIG_ROWS - small, { template, expired: live });
   lastBigInsertSeconds = seconds;
-  const big = await countRows(dbFile);
-  await measure(
-    'get-1m',
-    `signed-in GET / with ${big.toLocaleString('en-US')} sessions stored`,
-    32,
-    signedGet,
-    is2xx,
-    {
-      warmup: SCENARIO_WARMUP + 2,
-    },
-  );
+  await measureStored('get-1m', { warmup: SCENARIO_WARMUP + 2 });
   notes.push(
     `Inserting ${(BIG_ROWS - small).toLocaleString('en-US')} sessions in one transaction took ${seconds.toFixed(1)} s.`,
   );

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request } from 'express';
-import type { NextFunction, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { LevelWithSilent, Logger } from 'pino';
 
 /** An incoming `X-Request-Id` is kept only if it is short and plain (no log forging). */

@@ -15,6 +15,7 @@ import {
 } from './session-persistence.js';
 
 const ConnectSqliteStore = connectSqlite3(session);
+const logger = new Logger('SqliteSessionStore');
 
 /**
  * Typed schema, created before connect-sqlite3's own untyped `CREATE TABLE IF NOT EXISTS`
@@ -64,7 +65,6 @@ export class SqliteSessionStore
   extends ConnectSqliteStore
   implements ManagedSessionStore, SessionBackend
 {
-  private static readonly logger = new Logger('SqliteSessionStore');
   private readonly persistence: SessionPersistence;
   private purger?: Promise<SqliteDatabase>;
   private closed = false;
@@ -83,14 +83,10 @@ export class SqliteSessionStore
 
   /** Opens the file, creates the schema, then the store; the store owns the handles. */
   static async open(file: string, lifetime: SessionLifetime): Promise<SqliteSessionStore> {
-    const db = await SqliteDatabase.open(file, (error) =>
-      SqliteSessionStore.logger.error(`session database error: ${error.message}`),
-    );
+    const db = await connect(file, 'session');
     try {
       await migrate(db, SCHEMA);
-      const writes = await SqliteDatabase.open(file, (error) =>
-        SqliteSessionStore.logger.error(`session write database error: ${error.message}`),
-      );
+      const writes = await connect(file, 'session write');
       return new SqliteSessionStore(db, new GroupCommitWriter(writes), lifetime);
     } catch (error) {
       await db.close();
@@ -238,9 +234,7 @@ export class SqliteSessionStore
    * cut is simply redone), so it skips the fsync per commit that sessions get.
    */
   private purgeConnection(): Promise<SqliteDatabase> {
-    this.purger ??= SqliteDatabase.open(this.database.file, (error) =>
-      SqliteSessionStore.logger.error(`session purge database error: ${error.message}`),
-    ).then(async (db) => {
+    this.purger ??= connect(this.database.file, 'session purge').then(async (db) => {
       await db.exec('PRAGMA synchronous = NORMAL');
       return db;
     });
@@ -256,6 +250,13 @@ export class SqliteSessionStore
   }
 }
 
+/** One connection to the sessions file; errors of statements run without a callback are logged. */
+function connect(file: string, role: string): Promise<SqliteDatabase> {
+  return SqliteDatabase.open(file, (error) =>
+    logger.error(`${role} database error: ${error.message}`),
+  );
+}
+
 /**
  * What connect-sqlite3 gets instead of the handle. Its constructor's `CREATE TABLE IF NOT
  * EXISTS` runs (a no-op on our schema) with errors logged, not thrown inside a callback. Its
@@ -267,10 +268,7 @@ function connectSqliteFacade(db: SqliteDatabase) {
     exec(sql: string, callback: (error: Error | null) => void) {
       db.exec(sql).then(
         () => callback(null),
-        (error: unknown) =>
-          new Logger('SqliteSessionStore').error(
-            `connect-sqlite3 start-up failed: ${String(error)}`,
-          ),
+        (error: unknown) => logger.error(`connect-sqlite3 start-up failed: ${String(error)}`),
       );
     },
     run() {},

@@ -369,16 +369,16 @@ async function bigStore(dbFile, measure, signedGet) {
   if (stored < SMALL_ROWS)
     await insertSessions(dbFile, SMALL_ROWS - stored, { template, expired: live });
   const measureStored = async (id, options) => {
-    const rows = await countRows(dbFile);
+    const count = await countRows(dbFile);
     await measure(
       id,
-      `signed-in GET / with ${rows.toLocaleString('en-US')} sessions stored`,
+      `signed-in GET / with ${count.toLocaleString('en-US')} sessions stored`,
       32,
       signedGet,
       is2xx,
       options,
     );
-    return rows;
+    return count;
   };
   const small = await measureStored('get-1k');
   say(`inserting ${(BIG_ROWS - small).toLocaleString('en-US')} sessions`);

@@ -26,8 +26,18 @@ export interface SessionBackend {
   read(sid: string): Promise<StoredSession | undefined>;
   /** Writes a session that was never loaded (new, or regenerated), replacing any row. */
   insert(sid: string, json: string, columns: SessionColumns): Promise<void>;
-  /** Writes only if the row still has revision `rev`; false otherwise (changed or deleted). */
-  update(sid: string, json: string, columns: SessionColumns, rev: number): Promise<boolean>;
+  /**
+   * Writes only if the row still has revision `rev`; false otherwise (changed or deleted).
+   * `retry` marks a write redone after losing to another: a store that queues writes should
+   * let it go first, or under steady contention it could lose every time.
+   */
+  update(
+    sid: string,
+    json: string,
+    columns: SessionColumns,
+    rev: number,
+    retry?: boolean,
+  ): Promise<boolean>;
 }
 
 /** Each attempt that fails lost to a write that succeeded, so this bounds parallel writers, not time. */
@@ -89,7 +99,8 @@ export class SessionPersistence {
     let base = previous;
     let data: unknown = session;
     for (let attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
-      if (await this.backend.update(sid, json, this.columns(data as SessionData), base.rev)) {
+      const columns = this.columns(data as SessionData);
+      if (await this.backend.update(sid, json, columns, base.rev, attempt > 0)) {
         this.writtenAs.set(session, { json, rev: base.rev + 1 });
         return;
       }

@@ -184,6 +184,26 @@ describe(SqliteSessionStore.name, () => {
     expect(wal!.log).toBeLessThan(sids.length);
   });
 
+  it('lets every writer of one busy session through: a retry is not starved by newer writes', async () => {
+    const sid = 'busy';
+    await set(sut, sid, sessionData());
+    const get = () =>
+      new Promise<SessionData>((resolve, reject) =>
+        sut.get(sid, (error, data) => (error || !data ? reject(error as Error) : resolve(data))),
+      );
+    const writers = Array.from({ length: 8 }, (_, writer) => async () => {
+      for (let round = 1; round <= 40; round++) {
+        const data = (await get()) as SessionData & Record<string, unknown>;
+        data.theme = round % 2 ? 'dark' : 'light';
+        data[`writer${writer}`] = round;
+        await set(sut, sid, data);
+      }
+    });
+    await Promise.all(writers.map((write) => write()));
+    const final = (await get()) as SessionData & Record<string, unknown>;
+    expect(writers.map((_, writer) => final[`writer${writer}`])).toEqual(writers.map(() => 40));
+  });
+
   it('reports a failed commit to every write it held, and the next writes land', async () => {
     const exec = SqliteDatabase.prototype.exec;
     let failed = false;

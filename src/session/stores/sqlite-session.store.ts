@@ -151,8 +151,9 @@ export class SqliteSessionStore
     settle(sessions, callback);
   }
 
+  /** Read after a write lost a race: through the writer, so it sees the last batch committed. */
   async read(sid: string): Promise<StoredSession | undefined> {
-    return this.database.get<StoredSession>(
+    return this.writer.readNext<StoredSession>(
       'SELECT sess AS json, rev FROM sessions WHERE sid = ?',
       [sid],
     );
@@ -166,12 +167,19 @@ export class SqliteSessionStore
     );
   }
 
-  async update(sid: string, json: string, columns: SessionColumns, rev: number): Promise<boolean> {
+  async update(
+    sid: string,
+    json: string,
+    columns: SessionColumns,
+    rev: number,
+    retry = false,
+  ): Promise<boolean> {
     const { changes } = await this.writer.run(
       `UPDATE sessions SET sess = ?, rev = rev + 1, expired = ?, owner = ?, handle = ?, created_at = ?,
          last_seen = ?, user_agent = ?, ip = ?
        WHERE sid = ? AND rev = ?`,
       [json, ...COLUMN_VALUES(columns), sid, rev],
+      { first: retry },
     );
     return changes === 1;
   }

@@ -3,7 +3,11 @@ import connectSqlite3 from 'connect-sqlite3';
 import session, { type SessionData } from 'express-session';
 import type { Request } from 'express';
 import { migrate } from '../../database/migrations.js';
-import { GroupCommitWriter, SqliteDatabase } from '../../database/sqlite-database.js';
+import {
+  BatchedReader,
+  GroupCommitWriter,
+  SqliteDatabase,
+} from '../../database/sqlite-database.js';
 import type { SessionLifetime } from '../session-lifetime.js';
 import { type Callback, settle } from './callback.js';
 import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
@@ -66,6 +70,7 @@ export class SqliteSessionStore
   implements ManagedSessionStore, SessionBackend
 {
   private readonly persistence: SessionPersistence;
+  private readonly liveReads: BatchedReader<StoredSession & { expired: number }>;
   private purger?: Promise<SqliteDatabase>;
   private closed = false;
 
@@ -79,6 +84,10 @@ export class SqliteSessionStore
   ) {
     super({ table: 'sessions', db: connectSqliteFacade(database) });
     this.persistence = new SessionPersistence(this, lifetime);
+    this.liveReads = new BatchedReader(
+      database,
+      'SELECT sid AS key, sess AS json, rev, expired FROM sessions WHERE sid IN',
+    );
   }
 
   /** Opens the file, creates the schema, then the store; the store owns the handles. */
@@ -250,10 +259,7 @@ export class SqliteSessionStore
   }
 
   private async readLive(sid: string): Promise<SessionData | null> {
-    const row = await this.database.get<StoredSession & { expired: number }>(
-      'SELECT sess AS json, rev, expired FROM sessions WHERE sid = ?',
-      [sid],
-    );
+    const row = await this.liveReads.get(sid);
     return row && row.expired > Date.now() ? this.persistence.decode(row) : null;
   }
 }

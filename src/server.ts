@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { PrototypedExpressAdapter } from './common/express-adapter.js';
 import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import { PinoLogger } from './logging/pino-logger.service.js';
@@ -15,12 +16,16 @@ function fail(what: string, error: unknown): never {
 
 /** Creates the app, listens, and drains on SIGTERM/SIGINT. */
 export async function serve(config: AppConfig): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    abortOnError: false,
-    // Quiet until listening, so a start-up failure prints one clear line, not Nest's stack trace.
-    logger: false,
-  }).catch((error: unknown) => fail('Start-up failed', error));
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config),
+    new PrototypedExpressAdapter(),
+    {
+      bodyParser: false,
+      abortOnError: false,
+      // Quiet until listening, so a start-up failure prints one clear line, not Nest's stack trace.
+      logger: false,
+    },
+  ).catch((error: unknown) => fail('Start-up failed', error));
   configureApp(app, config);
 
   // Nest's own shutdown hooks re-raise the signal (exit 143); this drains and exits 0 instead:

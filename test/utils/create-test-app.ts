@@ -7,6 +7,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
+import { PrototypedExpressAdapter } from '../../src/common/express-adapter.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { SESSION_STORE, type ManagedSessionStore } from '../../src/session/index.js';
 
@@ -41,10 +42,13 @@ export async function createTestApp(
     imports: [AppModule.forRoot(config)],
     controllers,
   }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({
-    bodyParser: false,
-    logger: false,
-  });
+  const app = moduleRef.createNestApplication<NestExpressApplication>(
+    new PrototypedExpressAdapter(),
+    {
+      bodyParser: false,
+      logger: false,
+    },
+  );
   configureApp(app, config);
   await app.init();
   return {

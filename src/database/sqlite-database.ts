@@ -284,14 +284,12 @@ export class BatchedReader<Row> {
     const keys = [...pending.keys()];
     for (let start = 0; start < keys.length; start += MAX_KEYS_PER_READ) {
       const chunk = keys.slice(start, start + MAX_KEYS_PER_READ);
+      const settle = (answer: (read: PendingRead<Row>, key: string) => void) => {
+        for (const key of chunk) for (const read of pending.get(key) ?? []) answer(read, key);
+      };
       this.read(chunk).then(
-        (rows) => {
-          for (const key of chunk)
-            for (const read of pending.get(key) ?? []) read.resolve(rows.get(key));
-        },
-        (error: unknown) => {
-          for (const key of chunk) for (const read of pending.get(key) ?? []) read.reject(error);
-        },
+        (rows) => settle((read, key) => read.resolve(rows.get(key))),
+        (error: unknown) => settle((read) => read.reject(error)),
       );
     }
   }

@@ -4,7 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { SessionLifetime } from '../dist/session/session-lifetime.js';
+import { SESSION_DEFAULTS } from '../dist/session/session.constants.js';
 import { SqliteSessionStore } from '../dist/session/stores/sqlite-session.store.js';
 
 const SESSIONS = 1000;
@@ -12,16 +14,10 @@ const READS = 40_000;
 const CONCURRENCY = 32;
 
 const dir = mkdtempSync(join(tmpdir(), 'nsa-read-rate-'));
-const lifetime = new SessionLifetime({
-  idleTimeout: 7200,
-  rememberMaxAge: 2_592_000,
-  absoluteTimeout: 7_776_000,
-});
+const lifetime = new SessionLifetime(SESSION_DEFAULTS);
 const store = await SqliteSessionStore.open(join(dir, 'sessions.db'), lifetime);
-const promise = (call) =>
-  new Promise((resolve, reject) =>
-    call((error, value) => (error ? reject(error) : resolve(value))),
-  );
+const get = promisify(store.get.bind(store));
+const set = promisify(store.set.bind(store));
 
 const now = Date.now();
 for (let i = 0; i < SESSIONS; i++) {
@@ -31,7 +27,7 @@ for (let i = 0; i < SESSIONS; i++) {
     createdAt: now,
     lastSeen: now,
   };
-  await promise((cb) => store.set(`s${i}`, data, cb));
+  await set(`s${i}`, data);
 }
 
 let next = 0;
@@ -41,7 +37,7 @@ await Promise.all(
   Array.from({ length: CONCURRENCY }, async () => {
     while (next < READS) {
       const sid = `s${next++ % SESSIONS}`;
-      if (!(await promise((cb) => store.get(sid, cb)))) throw new Error(`${sid} not found`);
+      if (!(await get(sid))) throw new Error(`${sid} not found`);
     }
   }),
 );

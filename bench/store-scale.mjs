@@ -8,14 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteSessionStore } from '../dist/session/stores/sqlite-session.store.js';
 import { SessionLifetime } from '../dist/session/session-lifetime.js';
+import { SESSION_DEFAULTS } from '../dist/session/session.constants.js';
 import { SqliteDatabase } from '../dist/database/sqlite-database.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const lifetime = new SessionLifetime({
-  idleTimeout: 7200,
-  rememberMaxAge: 2_592_000,
-  absoluteTimeout: 7_776_000,
-});
+const lifetime = new SessionLifetime(SESSION_DEFAULTS);
 const dir = mkdtempSync(join(tmpdir(), 'nsa-store-scale-'));
 const file = join(dir, 'sessions.db');
 

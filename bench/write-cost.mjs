@@ -9,15 +9,12 @@ import connectSqlite3 from 'connect-sqlite3';
 import session from 'express-session';
 import sqlite3 from 'sqlite3';
 import { SessionLifetime } from '../dist/session/session-lifetime.js';
+import { SESSION_DEFAULTS } from '../dist/session/session.constants.js';
 import { SqliteSessionStore } from '../dist/session/stores/sqlite-session.store.js';
 
 const N = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const dir = mkdtempSync(join(tmpdir(), 'nsa-write-cost-'));
-const lifetime = new SessionLifetime({
-  idleTimeout: 7200,
-  rememberMaxAge: 2_592_000,
-  absoluteTimeout: 7_776_000,
-});
+const lifetime = new SessionLifetime(SESSION_DEFAULTS);
 const promise = (fn) =>
   new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
 const data = () => ({

@@ -33,7 +33,11 @@ export class AppModule {
           purgeInterval: config.purgeInterval,
           secureCookies: config.trustProxy !== false,
         }),
-        AuthModule.forRoot({ imports: [UsersModule], userStore: KyselyUserStore }),
+        AuthModule.forRoot({
+          imports: [UsersModule],
+          userStore: KyselyUserStore,
+          attemptsPerMinute: config.authAttemptsPerMinute,
+        }),
         PreferencesModule,
         CartModule,
       ],

@@ -11,6 +11,7 @@ try {
   console.error(`Configuration error: ${error.message}`);
   process.exit(1);
 }
+for (const warning of config.warnings) console.error(`Configuration warning: ${warning}`);
 
 // Nest is loaded only once the configuration is known to be good, so bad settings fail fast.
 const { serve } = await import('./server.js');

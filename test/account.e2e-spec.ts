@@ -2,7 +2,7 @@ import type request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UserStore } from '../src/auth/index.js';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
-import { register, signIn, submitForm } from './utils/forms.js';
+import { cookiePair, register, signIn, submitForm } from './utils/forms.js';
 
 const changePassword = (browser: request.Agent, current: string, next: string) =>
   submitForm(browser, '/account', '/account/password', {
@@ -77,6 +77,26 @@ describe('changing the password', () => {
     expect(page.text).toContain('Password changed. You were signed out everywhere else.');
     expect((await signIn(t.agent(), 'dave', 'correct horse')).status).toBe(401);
     expect((await signIn(t.agent(), 'dave', 'battery staple')).status).toBe(303);
+  });
+
+  it('moves this session to a new id with all its data: the old id is signed out', async () => {
+    const here = t.agent();
+    const oldCookie = cookiePair(await register(here, 'heidi'))!;
+    await submitForm(here, '/', '/preferences', { theme: 'dark' });
+
+    const res = await changePassword(here, 'correct horse', 'battery staple');
+
+    expect(res.status).toBe(303);
+    const newCookie = cookiePair(res)!;
+    expect(newCookie).toBeDefined();
+    expect(newCookie).not.toBe(oldCookie);
+    expect((await t.agent().get('/api/me').set('Cookie', oldCookie)).status).toBe(401);
+    expect((await t.agent().get('/api/me').set('Cookie', newCookie)).body).toEqual({
+      name: 'heidi',
+    });
+    const page = await here.get('/account');
+    expect(/<html[^>]* data-theme="([^"]*)"/.exec(page.text)?.[1]).toBe('dark');
+    expect((await here.get('/sessions')).text).toContain('This device');
   });
 
   it('refuses the 6th wrong current password with 429, even a right one', async () => {

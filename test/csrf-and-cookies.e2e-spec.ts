@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register, setCookie, signIn } from './utils/forms.js';
 
@@ -8,6 +8,7 @@ describe('CSRF protection', () => {
     t = await createTestApp();
     await register(t.agent(), 'alice');
   });
+  afterEach(() => vi.useRealTimers());
   afterAll(() => t.close());
 
   it.each(['/login', '/register', '/logout'])(
@@ -48,7 +49,8 @@ describe('CSRF protection', () => {
   it('rotates the token at sign-in: a token from before no longer works', async () => {
     const browser = t.agent();
     const before = csrfToken((await browser.get('/login')).text);
-    await signIn(browser, 'alice');
+    const signedIn = await signIn(browser, 'alice');
+    expect(setCookie(signedIn, 'csrf')).toMatch(/Expires=Thu, 01 Jan 1970/);
     const res = await browser.post('/logout').type('form').send({ _csrf: before });
     expect(res.status).toBe(403);
     const after = csrfToken((await browser.get('/')).text);
@@ -82,6 +84,26 @@ describe('CSRF protection', () => {
         .status,
     ).toBe(303);
     expect((await browser.post('/logout').type('form').send({ _csrf: newer })).status).toBe(303);
+  });
+
+  it("refuses an anonymous visitor's token once the idle timeout has passed since its cookie was issued", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const browser = t.agent();
+    const stale = csrfToken((await browser.get('/login')).text);
+    vi.advanceTimersByTime(t.config.idleTimeout * 1000);
+
+    const refused = await browser
+      .post('/preferences')
+      .type('form')
+      .send({ theme: 'dark', _csrf: stale });
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('Reload the page');
+    const reloaded = await browser.get('/login');
+    const res = await browser
+      .post('/preferences')
+      .type('form')
+      .send({ theme: 'dark', _csrf: csrfToken(reloaded.text) });
+    expect(res.status).toBe(303);
   });
 
   it('accepts the token in an X-CSRF-Token header for scripts', async () => {
@@ -162,17 +184,21 @@ describe('behind a TLS-terminating proxy', () => {
   });
   afterAll(() => t.close());
 
-  it('marks cookies Secure on HTTPS requests and only then', async () => {
-    const https = await signIn(t.agent(), 'alice', 'correct horse');
-    expect(setCookie(https, 'sid')).not.toContain('Secure');
+  it('marks cookies Secure on HTTPS requests and only then; the CSRF cookie is __Host-', async () => {
+    const plain = await signIn(t.agent(), 'alice', 'correct horse');
+    expect(setCookie(plain, 'sid')).not.toContain('Secure');
     const browser = t.agent();
     const form = await browser.get('/login').set('X-Forwarded-Proto', 'https');
-    expect(setCookie(form, 'csrf')).toContain('Secure');
+    const csrf = setCookie(form, '__Host-csrf')!;
+    expect(csrf).toContain('Secure');
+    expect(csrf).toMatch(/; Path=\/;/);
+    expect(csrf).not.toMatch(/Domain=/i);
+    expect(setCookie(form, 'csrf')).toBeUndefined();
     // The agent's cookie jar keeps Secure cookies off plain http, so send it as a browser on https would.
     const res = await browser
       .post('/login')
       .set('X-Forwarded-Proto', 'https')
-      .set('Cookie', setCookie(form, 'csrf')!.split(';')[0])
+      .set('Cookie', csrf.split(';')[0])
       .type('form')
       .send({ name: 'alice', password: 'correct horse', _csrf: csrfToken(form.text) });
     expect(res.status).toBe(303);
@@ -187,6 +213,7 @@ describe('behind a TLS-terminating proxy', () => {
       const spoofed = await direct.agent().get('/login').set('X-Forwarded-Proto', 'https');
       expect(setCookie(res, 'sid')).not.toContain('Secure');
       expect(setCookie(spoofed, 'csrf')).not.toContain('Secure');
+      expect(setCookie(spoofed, '__Host-csrf')).toBeUndefined();
     } finally {
       await direct.close();
     }

@@ -1,6 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Public } from '../src/auth/index.js';
+import { Controller, Get, Logger } from '@nestjs/common';
+import type request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { HashingBusyException, PasswordHasher, Public } from '../src/auth/index.js';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register } from './utils/forms.js';
 
@@ -22,6 +23,104 @@ class BrokenController {
     throw new TypeError(INTERNALS);
   }
 }
+
+/**
+ * Requests that Express's body parsers or router refuse, each with words of the refusal's own
+ * message (which quotes the request) that must not reach the client.
+ */
+const REFUSED_REQUESTS: {
+  story: string;
+  send: (agent: request.Agent) => request.Test;
+  status: number;
+  error: string;
+  message: string;
+  parserWords: string[];
+}[] = [
+  {
+    story: 'JSON that does not parse',
+    send: (agent) =>
+      agent.post('/login').set('Content-Type', 'application/json').send('{"name": <b>oops</b>}'),
+    status: 400,
+    error: 'That request did not make sense',
+    message: 'The request was malformed.',
+    parserWords: ['oops', 'JSON at position', 'not valid JSON', 'Unexpected token'],
+  },
+  {
+    story: 'a JSON body over 100 kB',
+    send: (agent) => agent.post('/login').send({ name: 'x'.repeat(150_000) }),
+    status: 413,
+    error: 'That was too much data',
+    message: 'The form was larger than this site accepts.',
+    parserWords: ['request entity too large', 'xxxxxxxx'],
+  },
+  {
+    story: 'a form with more fields than the parser counts',
+    send: (agent) =>
+      agent
+        .post('/login')
+        .type('form')
+        .send(Array.from({ length: 1001 }, (_, i) => `f${i}=1`).join('&')),
+    status: 413,
+    error: 'That was too much data',
+    message: 'The form was larger than this site accepts.',
+    parserWords: ['too many parameters'],
+  },
+  {
+    story: 'a JSON body in an unknown charset',
+    send: (agent) =>
+      agent.post('/login').set('Content-Type', 'application/json; charset=klingon').send('{}'),
+    status: 415,
+    error: 'Not accepted',
+    message: 'That kind of request body is not accepted.',
+    parserWords: ['klingon', 'KLINGON', 'unsupported charset'],
+  },
+  {
+    story: 'a form in an unknown charset',
+    send: (agent) =>
+      agent
+        .post('/login')
+        .set('Content-Type', 'application/x-www-form-urlencoded; charset=klingon')
+        .send('name=a'),
+    status: 415,
+    error: 'Not accepted',
+    message: 'That kind of request body is not accepted.',
+    parserWords: ['klingon', 'KLINGON', 'unsupported charset'],
+  },
+  {
+    story: 'an unknown Content-Encoding',
+    send: (agent) =>
+      agent
+        .post('/login')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'x-klingon')
+        .send('{}'),
+    status: 415,
+    error: 'Not accepted',
+    message: 'That kind of request body is not accepted.',
+    parserWords: ['klingon', 'content encoding'],
+  },
+  {
+    story: 'a gzip body that is not gzip',
+    send: (agent) =>
+      agent
+        .post('/login')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .send('{"plain": "text"}'),
+    status: 400,
+    error: 'That request did not make sense',
+    message: 'The request was malformed.',
+    parserWords: ['incorrect header check', 'plain'],
+  },
+  {
+    story: 'a path parameter that cannot be percent-decoded',
+    send: (agent) => agent.post('/sessions/%E0%A4%Aoops/revoke'),
+    status: 400,
+    error: 'That request did not make sense',
+    message: 'The request was malformed.',
+    parserWords: ['decode', '%E0', 'oops'],
+  },
+];
 
 describe('when something goes wrong, people get a friendly page and programs get JSON', () => {
   let t: TestApp;
@@ -113,6 +212,32 @@ describe('when something goes wrong, people get a friendly page and programs get
     expect(page.text).toContain('Wait a few minutes and try again.');
   });
 
+  it('503 when sign-in is busy (its waiting line is full): Retry-After 1, a page or JSON, and no error logged', async () => {
+    const hasher = t.app.get(PasswordHasher);
+    vi.spyOn(hasher, 'verify').mockRejectedValue(new HashingBusyException());
+    onTestFinished(() => {
+      vi.restoreAllMocks();
+    });
+    const errors = vi.spyOn(Logger.prototype, 'error');
+    const browser = t.agent();
+    const form = await browser.get('/login');
+    const attempt = (accept: string) =>
+      browser
+        .post('/login')
+        .set('Accept', accept)
+        .send({ name: 'busy', password: 'long enough', _csrf: csrfToken(form.text) });
+
+    const api = await attempt('application/json');
+    expect(api.status).toBe(503);
+    expect(api.headers['retry-after']).toBe('1');
+    expect(api.body).toMatchObject({ statusCode: 503, message: expect.stringMatching(/busy/) });
+    const page = await attempt('text/html');
+    expect(page.status).toBe(503);
+    expect(page.headers['retry-after']).toBe('1');
+    expect(page.text).toContain('Sign-in is busy right now.');
+    expect(errors).not.toHaveBeenCalled();
+  });
+
   it('400: JSON naming the field for programs that send a malformed sign-in', async () => {
     const browser = t.agent();
     const form = await browser.get('/register');
@@ -127,4 +252,23 @@ describe('when something goes wrong, people get a friendly page and programs get
       message: 'Passwords are at least 8 characters.',
     });
   });
+
+  describe.each(REFUSED_REQUESTS)(
+    "$status for $story: fixed words, never the parser's",
+    ({ send, status, error, message, parserWords }) => {
+      it('a page for people', async () => {
+        const page = await send(t.agent()).set('Accept', 'text/html');
+        expect(page.status).toBe(status);
+        expect(page.type).toBe('text/html');
+        expect(page.text).toContain(message);
+        for (const words of parserWords) expect(page.text).not.toContain(words);
+      });
+
+      it('JSON for programs', async () => {
+        const api = await send(t.agent()).set('Accept', 'application/json');
+        expect(api.status).toBe(status);
+        expect(api.body).toEqual({ statusCode: status, error, message });
+      });
+    },
+  );
 });

@@ -200,4 +200,22 @@ describe('parallel requests on one session, memory store', () => {
     expect(new Set(listed)).toEqual(new Set(items));
     expect(conflicts.count).toBeGreaterThan(0);
   });
+
+  it('holds the 100-item cap under parallel adds: a full cart from 95 items and 20 adds, the rest refused with 400', async () => {
+    const browser = await signedIn(app.url, 'parallel-cap');
+    for (let i = 0; i < 95; i++) {
+      expect((await post(app.url, browser, '/cart/items', { item: `old ${i}` })).status).toBe(303);
+    }
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        post(app.url, browser, '/cart/items', { item: `new ${i}` }),
+      ),
+    );
+
+    const statuses = results.map((res) => res.status).toSorted();
+    expect(statuses).toEqual([...Array(5).fill(303), ...Array(15).fill(400)]);
+    expect(results.find((res) => res.status === 400)?.text).toContain('Your cart is full');
+    expect(itemsOn((await cartPage(app.url, browser)).text)).toHaveLength(100);
+  });
 });

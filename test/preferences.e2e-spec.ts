@@ -1,5 +1,6 @@
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VISITOR_COOKIE } from '../src/session/visitor-cookie.js';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register, setCookie, signIn, submitForm, cookiePair } from './utils/forms.js';
 
@@ -23,17 +24,25 @@ describe('the theme', () => {
     expect(page.text).toContain('Dark theme</button>');
   });
 
-  it('is chosen by an anonymous visitor: that creates a session, looking did not', async () => {
+  it('is chosen by an anonymous visitor 300 times: kept in a signed cookie, never a session row', async () => {
     const browser = t.agent();
     const before = await t.sessionCount();
-    await browser.get('/login');
-    await browser.get('/register');
+    const token = csrfToken((await browser.get('/login')).text);
+    let last: request.Response | undefined;
+    for (let i = 0; i < 300; i++) {
+      last = await browser
+        .post('/preferences')
+        .type('form')
+        .send({ theme: i % 2 ? 'dark' : 'light', _csrf: token });
+      expect(last.status).toBe(303);
+    }
     expect(await t.sessionCount()).toBe(before);
-
-    const res = await chooseTheme(browser, 'dark');
-    expect(res.status).toBe(303);
-    expect(cookiePair(res)).toBeDefined();
-    expect(await t.sessionCount()).toBe(before + 1);
+    expect(setCookie(last!, 'sid')).toBeUndefined();
+    const cookie = setCookie(last!, VISITOR_COOKIE)!;
+    expect(cookie).toMatch(/; Path=\/;/);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Lax');
+    expect(Number(/Max-Age=(\d+)/.exec(cookie)?.[1])).toBe(t.config.rememberMaxAge);
 
     for (const path of ['/login', '/register', '/logout', '/nowhere']) {
       const page = await browser.get(path);
@@ -44,6 +53,28 @@ describe('the theme', () => {
         toggle: 'Light',
       });
     }
+  });
+
+  it.each([
+    [
+      'the signature of another value',
+      (dark: string, light: string) =>
+        dark.replace(/\.[^.]+$/, light.slice(light.lastIndexOf('.'))),
+    ],
+    [
+      'a broken signature',
+      (dark: string) => `${dark.slice(0, -2)}${dark.endsWith('AA') ? 'AB' : 'AA'}`,
+    ],
+    ['no signature', (dark: string) => dark.split('.')[0]],
+    ['garbage', () => `${VISITOR_COOKIE}=garbage`],
+    ['broken percent-encoding', () => `${VISITOR_COOKIE}=%E0%A4%A`],
+  ])('ignores a visitor cookie with %s', async (_label, tamper) => {
+    const dark = cookiePair(await chooseTheme(t.agent(), 'dark'), VISITOR_COOKIE)!;
+    const light = cookiePair(await chooseTheme(t.agent(), 'light'), VISITOR_COOKIE)!;
+    const page = await t.agent().get('/login').set('Cookie', tamper(dark, light));
+    expect(page.status).toBe(200);
+    expect(themeOf(page.text)).toBe('light');
+    expect(themeOf((await t.agent().get('/login').set('Cookie', dark)).text)).toBe('dark');
   });
 
   it('goes back to the page the switch was on, if it is on this site', async () => {
@@ -72,13 +103,14 @@ describe('the theme', () => {
     expect(page.text).toContain('name="next" value="/login?next&#x3D;/cart"');
   });
 
-  it('is kept across sign-in, under a new session id, on every page', async () => {
+  it('moves into the session at sign-in: the visitor cookie is cleared, every page keeps it', async () => {
     const browser = t.agent();
-    const chosen = await chooseTheme(browser, 'dark');
+    await chooseTheme(browser, 'dark');
+    const before = await t.sessionCount();
     const signedIn = await signIn(browser, 'tess');
     expect(signedIn.status).toBe(303);
-    expect(cookiePair(signedIn)).toBeDefined();
-    expect(cookiePair(signedIn)).not.toBe(cookiePair(chosen));
+    expect(setCookie(signedIn, VISITOR_COOKIE)).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(await t.sessionCount()).toBe(before + 1);
 
     for (const path of ['/', '/cart', '/logout', '/nowhere']) {
       const page = await browser.get(path);
@@ -88,15 +120,17 @@ describe('the theme', () => {
         theme: 'dark',
       });
     }
-    const replay = await t.agent().get('/login').set('Cookie', cookiePair(chosen)!);
-    expect(themeOf(replay.text)).toBe('light');
+    const sessionAlone = await t.agent().get('/').set('Cookie', cookiePair(signedIn)!);
+    expect(themeOf(sessionAlone.text)).toBe('dark');
   });
 
-  it('is kept after sign-out, under a new session id; the signed-in one is dead', async () => {
+  it('goes back into the cookie at sign-out, leaving no row; the signed-in id is dead', async () => {
     const browser = t.agent();
+    const before = await t.sessionCount();
     const signedIn = await signIn(browser, 'tess');
     const oldCookie = cookiePair(signedIn)!;
-    await chooseTheme(browser, 'dark', '/');
+    const chosen = await chooseTheme(browser, 'dark', '/');
+    expect(setCookie(chosen, VISITOR_COOKIE)).toBeUndefined();
 
     const home = await browser.get('/');
     const out = await browser
@@ -105,16 +139,14 @@ describe('the theme', () => {
       .send({ _csrf: csrfToken(home.text) });
     expect(out.status).toBe(303);
     expect(out.headers.location).toBe('/login');
-    const newCookie = cookiePair(out);
-    expect(newCookie).toBeDefined();
-    expect(newCookie).not.toBe(oldCookie);
-    expect(setCookie(out, 'sid')).not.toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(setCookie(out, 'sid')).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(setCookie(out, VISITOR_COOKIE)).toBeDefined();
+    expect(await t.sessionCount()).toBe(before);
 
     expect(themeOf((await browser.get('/login')).text)).toBe('dark');
     expect((await browser.get('/api/me')).status).toBe(401);
     expect((await t.agent().get('/api/me').set('Cookie', oldCookie)).status).toBe(401);
-    const replay = await t.agent().get('/login').set('Cookie', oldCookie);
-    expect(themeOf(replay.text)).toBe('light');
+    expect(themeOf((await t.agent().get('/login').set('Cookie', oldCookie)).text)).toBe('light');
   });
 
   it('changes back to light and stays light', async () => {
@@ -124,16 +156,14 @@ describe('the theme', () => {
     expect(themeOf((await browser.get('/login')).text)).toBe('light');
   });
 
-  it.each([['blue'], [''], ['DARK']])(
-    'answers 400 to theme=%j and creates no session',
-    async (theme) => {
-      const before = await t.sessionCount();
-      const res = await chooseTheme(t.agent(), theme);
-      expect(res.status).toBe(400);
-      expect(res.text).toContain('Choose the light or the dark theme.');
-      expect(await t.sessionCount()).toBe(before);
-    },
-  );
+  it.each([['blue'], [''], ['DARK']])('answers 400 to theme=%j and sets nothing', async (theme) => {
+    const before = await t.sessionCount();
+    const res = await chooseTheme(t.agent(), theme);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Choose the light or the dark theme.');
+    expect(setCookie(res, VISITOR_COOKIE)).toBeUndefined();
+    expect(await t.sessionCount()).toBe(before);
+  });
 
   it('answers 400 without a theme, as JSON to API callers', async () => {
     const browser = t.agent();

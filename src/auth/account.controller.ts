@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import { SessionService } from '../session/index.js';
 import { logAuthEvent } from './auth-events.js';
 import { AuthService } from './auth.service.js';
+import { clientOf } from './client.js';
 import type { SessionUser } from './auth.types.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { fieldErrors, type FieldErrors } from './dto/credentials.schema.js';
@@ -39,7 +40,10 @@ export class AccountController {
     this.render(res, HttpStatus.OK, { changed: changed === '1' });
   }
 
-  /** A new password ends every other session of the user at once; this one stays signed in. */
+  /**
+   * A new password ends every other session of the user at once; this one stays signed in,
+   * under a new id, so an id seen before the change is worth nothing.
+   */
   @Post('password')
   async changePassword(
     @Body() body: unknown,
@@ -58,11 +62,12 @@ export class AccountController {
     }
     const { current_password: current, new_password: next } = form.data;
     try {
-      await this.auth.changePassword(user, current, next, req.ip ?? '');
+      await this.auth.changePassword(user, current, next, clientOf(req, res));
     } catch (error) {
       return this.renderFailure(req, res, error);
     }
     const ended = await this.sessions.revokeOthers(req);
+    await this.sessions.renew(req);
     logAuthEvent('password-changed', user.id, { endedSessions: ended });
     res.redirect(HttpStatus.SEE_OTHER, '/account?changed=1');
   }

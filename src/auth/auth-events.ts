@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 /** What `logAuthEvent` records. */
 export type AuthEvent =
   | 'registered'
+  | 'register-failed'
   | 'sign-in'
   | 'sign-in-failed'
   | 'sign-out'

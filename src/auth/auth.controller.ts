@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import { SessionService } from '../session/index.js';
 import { logAuthEvent } from './auth-events.js';
 import { AuthService } from './auth.service.js';
+import { clientOf } from './client.js';
 import {
   fieldErrors,
   isSameSitePath,
@@ -54,7 +55,7 @@ export class AuthController {
     if (!form.success) return this.rejectForm(req, res, 'login', body, fieldErrors(form.error));
     const { name, password, remember, next } = form.data;
     try {
-      const user = await this.auth.signIn(name, password, req.ip ?? '');
+      const user = await this.auth.signIn(name, password, clientOf(req, res));
       await this.sessions.establish(req, { user }, { remember, owner: user.id });
       logAuthEvent('sign-in', user.id, { remember });
       res.redirect(HttpStatus.SEE_OTHER, next ?? '/');
@@ -74,7 +75,7 @@ export class AuthController {
     if (!form.success) return this.rejectForm(req, res, 'register', body, fieldErrors(form.error));
     const { name, password, next } = form.data;
     try {
-      const user = await this.auth.register(name, password);
+      const user = await this.auth.register(name, password, clientOf(req, res));
       await this.sessions.establish(req, { user }, { remember: false, owner: user.id });
       logAuthEvent('registered', user.id);
       res.redirect(HttpStatus.SEE_OTHER, next ?? '/');

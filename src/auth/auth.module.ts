@@ -9,7 +9,8 @@ import { AccountController } from './account.controller.js';
 import { AuthFailureFilter } from './auth-failure.filter.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
-import { LoginThrottle } from './login-throttle.js';
+import { AuthLimits } from './auth-limits.js';
+import { AUTH_DEFAULTS, AUTH_LIMITS_OPTIONS } from './auth.constants.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionsController } from './sessions.controller.js';
@@ -24,6 +25,12 @@ export interface AuthModuleOptions {
   imports?: ModuleMetadata['imports'];
   /** The provider (class or token) of the `UserStore` to look accounts up in. */
   userStore: InjectionToken<UserStore>;
+  /**
+   * Credential checks (sign-in, registration, password change) one client address may make
+   * per minute; refused with 429 before any password is hashed.
+   * @default 30
+   */
+  attemptsPerMinute?: number;
 }
 
 /**
@@ -34,7 +41,11 @@ export interface AuthModuleOptions {
  */
 @Module({})
 export class AuthModule {
-  static forRoot({ imports = [], userStore }: AuthModuleOptions): DynamicModule {
+  static forRoot({
+    imports = [],
+    userStore,
+    attemptsPerMinute = AUTH_DEFAULTS.attemptsPerMinute,
+  }: AuthModuleOptions): DynamicModule {
     return {
       module: AuthModule,
       imports,
@@ -43,7 +54,8 @@ export class AuthModule {
         { provide: UserStore, useExisting: userStore },
         AuthService,
         PasswordHasher,
-        LoginThrottle,
+        AuthLimits,
+        { provide: AUTH_LIMITS_OPTIONS, useValue: { attemptsPerMinute } },
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_FILTER, useClass: AuthFailureFilter },
       ],

@@ -1,9 +1,10 @@
 import { HttpException, HttpStatus, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { logAuthEvent } from './auth-events.js';
 import type { SessionUser } from './auth.types.js';
-import { LoginThrottle } from './login-throttle.js';
+import { AuthLimits, TooManyAttemptsException } from './auth-limits.js';
+import type { Client } from './client.js';
 import { PasswordHasher } from './password-hasher.js';
-import { NameTakenError, UserStore } from './user-store.js';
+import { NameTakenError, UserStore, type UserAccount } from './user-store.js';
 
 /** Wrong name or password. Not an UnauthorizedException: the form is shown again, no redirect. */
 export class InvalidCredentialsException extends HttpException {
@@ -26,39 +27,33 @@ export class WrongCurrentPasswordException extends HttpException {
 }
 
 /**
- * Checks credentials (throttled) and creates accounts; used by AuthController, reusable elsewhere.
- * @example const user = await auth.signIn(name, password, req.ip ?? '');
+ * Checks credentials (rate-limited, see `AuthLimits`) and creates accounts; used by
+ * AuthController and AccountController, reusable elsewhere.
+ * @example const user = await auth.signIn(name, password, clientOf(req, res));
  */
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UserStore,
     private readonly hasher: PasswordHasher,
-    private readonly throttle: LoginThrottle,
+    private readonly limits: AuthLimits,
   ) {}
 
   /**
-   * The user whose name and password these are. Throws `InvalidCredentialsException`, or
-   * `TooManyAttemptsException` after repeated failures for this name from this address.
+   * The user whose name and password these are. Throws `InvalidCredentialsException`,
+   * `TooManyAttemptsException` past a limit, or `HashingBusyException` when too many
+   * checks wait already.
    */
-  async signIn(name: string, password: string, ip: string): Promise<SessionUser> {
-    await this.assertAllowed(name, ip, 'sign-in-failed');
-    const account = await this.accounts(() => this.users.findByName(name));
-    // Verified even for unknown names (against a decoy), so timing does not reveal which exist.
-    if (!(await this.hasher.verify(password, account?.passwordHash)) || !account) {
-      await this.throttle.recordFailure(name, ip);
-      logAuthEvent('sign-in-failed', account?.id, {
-        reason: account ? 'wrong-password' : 'unknown-name',
-      });
-      throw new InvalidCredentialsException();
-    }
-    await this.throttle.recordSuccess(name, ip);
+  async signIn(name: string, password: string, client: Client): Promise<SessionUser> {
+    const account = await this.checkPassword(name, password, client, 'sign-in-failed');
+    if (!account) throw new InvalidCredentialsException();
     return { id: account.id, name: account.name };
   }
 
   /** Creates the account. Throws `NameTakenException` when the name is in use. */
-  async register(name: string, password: string): Promise<SessionUser> {
-    const passwordHash = await this.hasher.hash(password);
+  async register(name: string, password: string, client: Client): Promise<SessionUser> {
+    await this.refusalLogged(this.limits.checkAddress(client.ip), 'register-failed');
+    const passwordHash = await this.hasher.hash(password, client.signal);
     try {
       const account = await this.accounts(() => this.users.create(name, passwordHash));
       return { id: account.id, name: account.name };
@@ -69,41 +64,71 @@ export class AuthService {
   }
 
   /**
-   * Replaces the signed-in user's password after checking the current one (throttled like
+   * Replaces the signed-in user's password after checking the current one (limited like
    * sign-in, for this name from this address). Throws `WrongCurrentPasswordException` or
    * `TooManyAttemptsException`. Ending the user's other sessions is the caller's next step.
-   * @example await auth.changePassword(user, current, next, req.ip ?? '');
+   * @example await auth.changePassword(user, current, next, clientOf(req, res));
    */
   async changePassword(
     user: SessionUser,
     currentPassword: string,
     newPassword: string,
-    ip: string,
+    client: Client,
   ): Promise<void> {
-    await this.assertAllowed(user.name, ip, 'password-change-failed', user.id);
-    const account = await this.accounts(() => this.users.findByName(user.name));
-    const owned = account?.id === user.id ? account : undefined;
-    if (!(await this.hasher.verify(currentPassword, owned?.passwordHash))) {
-      await this.throttle.recordFailure(user.name, ip);
-      logAuthEvent('password-change-failed', user.id, { reason: 'wrong-password' });
-      throw new WrongCurrentPasswordException();
-    }
-    await this.throttle.recordSuccess(user.name, ip);
-    const passwordHash = await this.hasher.hash(newPassword);
+    const checked = this.checkPassword(
+      user.name,
+      currentPassword,
+      client,
+      'password-change-failed',
+      user.id,
+    );
+    if (!(await checked)) throw new WrongCurrentPasswordException();
+    const passwordHash = await this.hasher.hash(newPassword, client.signal);
     await this.accounts(() => this.users.updatePasswordHash(user.id, passwordHash));
   }
 
-  /** The throttle's refusal, logged as a failure of what was tried. */
-  private async assertAllowed(
+  /**
+   * The account, if `password` is its password (and, given `userId`, the account is that
+   * user's); undefined otherwise. The attempt is counted before the password is hashed.
+   * Unknown names are verified against a decoy, so timing does not reveal which exist.
+   */
+  private async checkPassword(
     name: string,
-    ip: string,
-    event: 'sign-in-failed' | 'password-change-failed',
-    user?: string,
-  ): Promise<void> {
+    password: string,
+    client: Client,
+    failure: 'sign-in-failed' | 'password-change-failed',
+    userId?: string,
+  ): Promise<UserAccount | undefined> {
+    await this.refusalLogged(this.limits.checkAddress(client.ip), failure, userId);
+    const attempt = await this.refusalLogged(this.limits.begin(name, client.ip), failure, userId);
+    let account: UserAccount | undefined;
+    let verified: boolean;
     try {
-      await this.throttle.assertAllowed(name, ip);
+      const found = await this.accounts(() => this.users.findByName(name));
+      account = userId === undefined || found?.id === userId ? found : undefined;
+      verified = await this.hasher.verify(password, account?.passwordHash, client.signal);
     } catch (error) {
-      logAuthEvent(event, user, { reason: 'throttled' });
+      await attempt.abandoned();
+      throw error;
+    }
+    if (verified && account) {
+      await attempt.succeeded();
+      return account;
+    }
+    await attempt.failed();
+    logAuthEvent(failure, userId ?? account?.id, {
+      reason: account ? 'wrong-password' : 'unknown-name',
+    });
+    return undefined;
+  }
+
+  /** A limit's refusal, logged as a failure of what was tried. */
+  private async refusalLogged<T>(check: Promise<T>, event: AuthFailure, user?: string): Promise<T> {
+    try {
+      return await check;
+    } catch (error) {
+      const reason = error instanceof TooManyAttemptsException ? 'throttled' : 'unavailable';
+      logAuthEvent(event, user, { reason });
       throw error;
     }
   }
@@ -123,3 +148,5 @@ export class AuthService {
     }
   }
 }
+
+type AuthFailure = 'sign-in-failed' | 'password-change-failed' | 'register-failed';

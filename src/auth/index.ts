@@ -1,5 +1,10 @@
 export { AuthModule, type AuthModuleOptions } from './auth.module.js';
+export { accountNameKey, INVISIBLE_CHARACTERS } from './account-name.js';
+export { AUTH_DEFAULTS } from './auth.constants.js';
+export { AuthLimits, MAX_FAILURES, TooManyAttemptsException } from './auth-limits.js';
 export { AuthService } from './auth.service.js';
+export { clientOf, type Client } from './client.js';
+export { HashingBusyException, PasswordHasher } from './password-hasher.js';
 export type { SessionUser } from './auth.types.js';
 export { CurrentUser } from './current-user.decorator.js';
 export { isSameSitePath } from './dto/credentials.schema.js';

@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConcurrencyLimit, PasswordHasher } from './password-hasher.js';
+import {
+  ClientGoneException,
+  ConcurrencyLimit,
+  HashingBusyException,
+  PasswordHasher,
+} from './password-hasher.js';
 
 describe(PasswordHasher.name, () => {
   const sut = new PasswordHasher();
@@ -88,5 +93,47 @@ describe(ConcurrencyLimit.name, () => {
       'fulfilled',
       'fulfilled',
     ]);
+  });
+});
+
+/** A task that runs until released. */
+function held() {
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  return { task: () => done, release };
+}
+
+describe(`${ConcurrencyLimit.name} with a waiting line`, () => {
+  it('refuses at once with a 503 when the line is full, and accepts again once it moves', async () => {
+    const sut = new ConcurrencyLimit(1, 2);
+    const first = held();
+    const running = [sut.run(first.task), sut.run(first.task), sut.run(first.task)];
+    expect(sut.queued).toBe(2);
+
+    await expect(sut.run(first.task)).rejects.toBeInstanceOf(HashingBusyException);
+
+    first.release();
+    await Promise.all(running);
+    expect(sut.queued).toBe(0);
+    await expect(sut.run(() => Promise.resolve('ok'))).resolves.toBe('ok');
+  });
+
+  it('drops a waiting task whose client left, without starting it', async () => {
+    const sut = new ConcurrencyLimit(1, 4);
+    const first = held();
+    const blocking = sut.run(first.task);
+    const gone = new AbortController();
+    let started = false;
+    const dropped = sut.run(async () => {
+      started = true;
+    }, gone.signal);
+
+    gone.abort();
+    first.release();
+
+    await expect(dropped).rejects.toBeInstanceOf(ClientGoneException);
+    expect(started).toBe(false);
+    await blocking;
+    await expect(sut.run(() => Promise.resolve(1))).resolves.toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Injectable } from '@nestjs/common';
+import { HttpException, Injectable, ServiceUnavailableException } from '@nestjs/common';
 
 /**
  * scrypt with N=2^14, r=8, p=5: one of OWASP's equivalent scrypt settings (as strong as
@@ -26,17 +26,51 @@ function derive(
   );
 }
 
-/** Runs at most `limit` tasks at once; the others wait their turn in arrival order. */
+/** The waiting line for password hashing is full: try again in a moment (503). */
+export class HashingBusyException extends ServiceUnavailableException {
+  /** A hash takes well under a second; the line drains within about that. */
+  readonly retryAfterSeconds = 1;
+
+  constructor() {
+    super('Sign-in is busy right now. Please try again in a moment.');
+  }
+}
+
+/**
+ * The client went away before its turn came, so its hash was never started. Status 499
+ * ("client closed request", as nginx logs it): nobody reads the answer, and it is no server error.
+ */
+export class ClientGoneException extends HttpException {
+  constructor() {
+    super('The client closed the request before it was served.', 499);
+  }
+}
+
+/**
+ * Runs at most `limit` tasks at once; up to `maxWaiting` others wait their turn in arrival
+ * order, and any more are refused at once with `HashingBusyException`. A waiting task whose
+ * `signal` has aborted (its client left) is dropped when its turn comes, never started.
+ */
 export class ConcurrencyLimit {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxWaiting = Infinity,
+  ) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  /** Tasks waiting for a slot. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.running < this.limit) this.running++;
+    else if (this.waiting.length >= this.maxWaiting) throw new HashingBusyException();
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
     try {
+      if (signal?.aborted) throw new ClientGoneException();
       return await task();
     } finally {
       // The slot passes straight to the next waiter, if any.
@@ -48,41 +82,68 @@ export class ConcurrencyLimit {
 }
 
 /**
- * Hashes at once: one per core, and never every libuv thread. More gains no throughput but
- * holds 16 MiB more per hash, and hashes on all four threads would make the session store's
- * and the file system's work wait behind them.
+ * Hashes at once: one per core but the event loop's, and never every libuv thread. More gains
+ * no throughput but holds 16 MiB more per hash; a hash on every core would starve the event
+ * loop (pages, refusals) during a sign-in flood, and on all four threads the session store's
+ * and the file system's work would wait behind them.
  */
 function hashConcurrency(): number {
   const threads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-  return Math.max(1, Math.min(availableParallelism(), threads - 1));
+  return Math.max(1, Math.min(availableParallelism() - 1, threads - 1));
 }
 
-/** Slow, salted password hashes (`scrypt$logN$r$p$salt$key`, base64url). */
+/**
+ * Requests that may wait for a hash, per hashing slot. A hash takes 50-100 ms here, so a full
+ * line clears in well under a second and a flood is refused (503) rather than queued for minutes.
+ */
+export const WAITING_PER_SLOT = 8;
+
+/**
+ * Slow, salted password hashes (`scrypt$logN$r$p$salt$key`, base64url), at most one per core at
+ * a time with a bounded waiting line. `signal`: the request's client left (see `clientOf`).
+ */
 @Injectable()
 export class PasswordHasher {
-  private readonly slots = new ConcurrencyLimit(hashConcurrency());
+  private readonly slots: ConcurrencyLimit;
   /** A hash of nothing, verified against when a name is unknown so timing does not reveal it. */
-  private readonly decoy = this.hash(randomBytes(16).toString('hex'));
+  private readonly decoy: Promise<string>;
 
-  async hash(password: string): Promise<string> {
+  constructor() {
+    const concurrency = hashConcurrency();
+    this.slots = new ConcurrencyLimit(concurrency, concurrency * WAITING_PER_SLOT);
+    this.decoy = this.hash(randomBytes(16).toString('hex'));
+  }
+
+  /** Requests waiting for a hash right now. */
+  get queued(): number {
+    return this.slots.queued;
+  }
+
+  async hash(password: string, signal?: AbortSignal): Promise<string> {
     const { logN, r, p } = PARAMS;
     const salt = randomBytes(SALT_LENGTH);
-    const key = await this.slots.run(() => derive(password, salt, logN, r, p));
+    const key = await this.slots.run(() => derive(password, salt, logN, r, p), signal);
     return ['scrypt', logN, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
   }
 
   /** Constant-time check; `undefined` stands for an unknown account and always fails. */
-  async verify(password: string, stored: string | undefined): Promise<boolean> {
+  async verify(
+    password: string,
+    stored: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     const encoded = stored ?? (await this.decoy);
     const [scheme, logN, r, p, salt, key] = encoded.split('$');
     if (scheme !== 'scrypt' || !salt || !key) return false;
     const expected = Buffer.from(key, 'base64url');
-    // A damaged hash (bad cost parameters) is a failed sign-in, not a crash.
-    const actual = await this.slots
-      .run(() =>
-        derive(password, Buffer.from(salt, 'base64url'), Number(logN), Number(r), Number(p)),
-      )
-      .catch(() => Buffer.alloc(0));
+    const actual = await this.slots.run(
+      // A damaged hash (bad cost parameters) is a failed sign-in, not a crash.
+      () =>
+        derive(password, Buffer.from(salt, 'base64url'), Number(logN), Number(r), Number(p)).catch(
+          () => Buffer.alloc(0),
+        ),
+      signal,
+    );
     return (
       stored !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected)
     );

@@ -16,9 +16,12 @@ export class NameTakenError extends Error {
  * @example AuthModule.forRoot({ imports: [UsersModule], userStore: KyselyUserStore })
  */
 export abstract class UserStore {
-  /** Looks a name up, ignoring case. */
+  /** Looks a name up by its `accountNameKey`, so any look-alike spelling finds the account. */
   abstract findByName(name: string): Promise<UserAccount | undefined>;
-  /** Creates an account; rejects with `NameTakenError` if the name (ignoring case) exists. */
+  /**
+   * Creates an account; rejects with `NameTakenError` if a name with the same `accountNameKey`
+   * (NFKC, full case folding: `straße` = `STRASSE`) exists.
+   */
   abstract create(name: string, passwordHash: string): Promise<UserAccount>;
   /**
    * Replaces the account's password hash (the caller has checked the current password).

@@ -62,7 +62,11 @@ export class CartController {
     );
   }
 
-  /** Applies a change, saves it before the redirect (a store failure is a 503, not a lost item). */
+  /**
+   * Applies a change and saves it before the redirect (a store failure is a 503, not a lost
+   * item). A refused change (4xx), including a save refused because parallel adds filled the
+   * cart meanwhile, shows the cart as stored with the reason.
+   */
   private async change(
     req: Request,
     res: Response,
@@ -71,11 +75,12 @@ export class CartController {
   ): Promise<void> {
     try {
       apply();
+      await this.sessions.save(req);
     } catch (error) {
       if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      await this.sessions.reload(req);
       return this.render(req, res, user, error.getStatus(), { message: error.message });
     }
-    await this.sessions.save(req);
     res.redirect(HttpStatus.SEE_OTHER, '/cart');
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import type { SessionData } from 'express-session';
 import type { SessionUser } from '../auth/index.js';
+import { SessionService } from '../session/index.js';
 import type { CartLine } from './cart.types.js';
 
 /** How many items a cart holds. */
@@ -9,9 +10,19 @@ export const MAX_CART_ITEMS = 100;
 
 type CartSession = Partial<SessionData>;
 
+const cartFull = () =>
+  new BadRequestException(`Your cart is full: it holds at most ${MAX_CART_ITEMS} items.`);
+
 /** The signed-in user's cart, kept in their session. */
 @Injectable()
 export class CartService {
+  constructor(sessions: SessionService) {
+    // Parallel adds are merged; together they must not pass the cap either.
+    sessions.addMergeCheck(({ cart }) => {
+      if (cart && Object.keys(cart.items).length > MAX_CART_ITEMS) throw cartFull();
+    });
+  }
+
   /** The user's items in the order they were added. */
   list(session: CartSession, user: SessionUser): CartLine[] {
     const items = session.cart?.owner === user.id ? session.cart.items : {};
@@ -21,8 +32,7 @@ export class CartService {
   }
 
   add(session: CartSession, user: SessionUser, name: string): void {
-    if (this.list(session, user).length >= MAX_CART_ITEMS)
-      throw new BadRequestException(`Your cart is full: it holds at most ${MAX_CART_ITEMS} items.`);
+    if (this.list(session, user).length >= MAX_CART_ITEMS) throw cartFull();
     if (session.cart?.owner !== user.id) session.cart = { owner: user.id, items: {} };
     session.cart.items[newItemId()] = { name, addedAt: Date.now() };
   }

@@ -1,5 +1,11 @@
-import { NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorPageFilter } from './error-page.filter.js';
 
@@ -22,6 +28,9 @@ function http(path: string, accept = 'text/html', renderError?: Error) {
     setHeader(name: string, value: string) {
       this.headers[name] = value;
     },
+    hasHeader(name: string) {
+      return name in this.headers;
+    },
     type(value: string) {
       this.headers['content-type'] = value;
       return this;
@@ -40,6 +49,11 @@ function http(path: string, accept = 'text/html', renderError?: Error) {
     end: vi.fn<() => void>(),
   };
   return { req, res, host: new ExecutionContextHost([req, res]) };
+}
+
+/** An error as body-parser and Express's router raise it (http-errors style). */
+function middlewareError<E extends Error>(error: E, status: number): E & { status: number } {
+  return Object.assign(error, { status, statusCode: status, expose: true });
 }
 
 describe(ErrorPageFilter.name, () => {
@@ -78,5 +92,59 @@ describe(ErrorPageFilter.name, () => {
     sut.catch(new Error('SQLITE_CORRUPT at /secret/path'), host);
     expect(res.statusCode).toBe(500);
     expect(JSON.stringify(res.body)).not.toContain('SQLITE_CORRUPT');
+  });
+
+  // What Nest's Express adapter makes of each before the filter sees it.
+  const adapter = new ExpressAdapter();
+  it.each([
+    [
+      middlewareError(new SyntaxError('Unexpected token < in JSON at position 9'), 400),
+      'The request was malformed.',
+    ],
+    [
+      middlewareError(new URIError("Failed to decode param '%E0%A4%A'"), 400),
+      'The request was malformed.',
+    ],
+    [
+      middlewareError(new Error('request entity too large'), 413),
+      'The form was larger than this site accepts.',
+    ],
+    [
+      middlewareError(new Error('unsupported charset "KLINGON"'), 415),
+      'That kind of request body is not accepted.',
+    ],
+    [
+      middlewareError(new Error('unsupported content encoding "x-klingon"'), 415),
+      'That kind of request body is not accepted.',
+    ],
+  ])('answers "%s" from a middleware with fixed words', (error, message) => {
+    for (const exception of [error, adapter.mapException(error)]) {
+      for (const accept of ['text/html', 'application/json']) {
+        const { res, host } = http('/login', accept);
+        sut.catch(exception, host);
+        expect(res.statusCode).toBe(error.status);
+        const model = res.render.mock.calls[0]?.[1] as { message: string } | undefined;
+        expect(accept.includes('json') ? res.body : model).toMatchObject({ message });
+      }
+    }
+  });
+
+  it("keeps the app's own words, whatever its exception carries as the cause", ({
+    onTestFinished,
+  }) => {
+    const log = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    onTestFinished(() => log.mockRestore());
+    const cause = middlewareError(new Error('request entity too large'), 413);
+    for (const exception of [
+      new BadRequestException('Passwords are at least 8 characters.'),
+      new ServiceUnavailableException('Accounts are unavailable for a moment.', { cause }),
+    ]) {
+      const { res, host } = http('/api/me', 'application/json');
+      sut.catch(exception, host);
+      expect(res.body).toMatchObject({
+        statusCode: exception.getStatus(),
+        message: exception.message,
+      });
+    }
   });
 });

@@ -3,6 +3,7 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  ServiceUnavailableException,
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
@@ -16,6 +17,7 @@ const TITLES: Record<number, string> = {
   404: 'Page not found',
   409: 'Already in use',
   413: 'That was too much data',
+  415: 'Not accepted',
   429: 'Slow down',
   500: 'Something went wrong',
   503: 'Temporarily unavailable',
@@ -23,12 +25,22 @@ const TITLES: Record<number, string> = {
 
 const SORRY = 'Something went wrong on our side. Please try again in a moment.';
 
+/**
+ * Fixed words for errors of Express and its middleware (body parser, router), whose own messages
+ * repeat parts of the request: a JSON parse error quotes the body, a decoding error the path.
+ */
+const REQUEST_REFUSALS: Record<number, string> = {
+  413: 'The form was larger than this site accepts.',
+  415: 'That kind of request body is not accepted.',
+};
+const MALFORMED = 'The request was malformed.';
+
 /** Nest's message when no route matches. */
 const ROUTER_NOT_FOUND = /^Cannot [A-Z]+ /;
 
 /**
  * The last word on every error: a readable page for browsers, JSON for API callers, never a
- * stack trace. Errors from Express middleware (body parser) carry their status as `status`.
+ * stack trace, and never the words of a parser that read the request.
  */
 @Catch()
 export class ErrorPageFilter implements ExceptionFilter {
@@ -38,13 +50,14 @@ export class ErrorPageFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const { status, message } = this.describe(exception);
-    if (status >= 500)
+    if (status >= 500 && !isDeliberateRefusal(exception))
       this.logger.error(`${req.method} ${req.path} failed: ${describeCause(exception)}`);
     if (res.headersSent) {
       res.end();
       return;
     }
-    if (status === HttpStatus.SERVICE_UNAVAILABLE) res.setHeader('Retry-After', '5');
+    if (status === HttpStatus.SERVICE_UNAVAILABLE && !res.hasHeader('Retry-After'))
+      res.setHeader('Retry-After', '5');
     const title = TITLES[status] ?? (status >= 500 ? TITLES[500] : TITLES[400]);
     if (wantsJson(req)) {
       res.status(status).json({ statusCode: status, error: title, message });
@@ -61,6 +74,10 @@ export class ErrorPageFilter implements ExceptionFilter {
   }
 
   private describe(exception: unknown): { status: number; message: string } {
+    const refused = refusedRequestStatus(exception);
+    if (refused !== undefined) {
+      return { status: refused, message: REQUEST_REFUSALS[refused] ?? MALFORMED };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status >= 500 && status !== 503) return { status, message: SORRY };
@@ -69,18 +86,30 @@ export class ErrorPageFilter implements ExceptionFilter {
         return { status, message: 'There is no page at this address. Check it for typos.' };
       return { status, message: exception.message };
     }
-    const status = (exception as { status?: unknown } | null)?.status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return {
-        status,
-        message:
-          status === 413
-            ? 'The form was larger than this site accepts.'
-            : 'The request was malformed.',
-      };
-    }
     return { status: 500, message: SORRY };
   }
+}
+
+/**
+ * The 4xx status of an error raised by Express or a middleware (an http-errors style `status`),
+ * whether it arrives as is or, as Nest's Express adapter hands it on, as an HttpException's cause.
+ */
+function refusedRequestStatus(exception: unknown): number | undefined {
+  const wrapped = exception instanceof HttpException;
+  const error = wrapped ? exception.cause : exception;
+  const status = (error as { status?: unknown } | null | undefined)?.status;
+  if (error instanceof HttpException || typeof status !== 'number') return undefined;
+  if (status < 400 || status >= 500) return undefined;
+  // The adapter keeps the status; an app's own exception (a 503) may carry any error as its cause.
+  return wrapped && exception.getStatus() !== status ? undefined : status;
+}
+
+/**
+ * A 503 the app chose (sign-in busy: its waiting line is full) rather than a failure: it has
+ * no underlying error, and logging each one would flood the log during a flood of requests.
+ */
+function isDeliberateRefusal(exception: unknown): boolean {
+  return exception instanceof ServiceUnavailableException && exception.cause === undefined;
 }
 
 function describeCause(exception: unknown): string {

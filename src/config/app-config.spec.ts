@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, loadConfig, MIN_SECRET_LENGTH } from './app-config.js';
 
 describe(loadConfig.name, () => {
   let dir: string;
@@ -39,9 +39,11 @@ describe(loadConfig.name, () => {
       rememberMaxAge: 2_592_000,
       absoluteTimeout: 7_776_000,
       purgeInterval: 900,
+      authAttemptsPerMinute: 30,
       trustProxy: false,
       production: false,
       dataDir: dir,
+      warnings: [],
     });
   });
 
@@ -62,12 +64,18 @@ describe(loadConfig.name, () => {
     ['SESSION_COOKIE_NAME', 'my sid'],
     ['SESSION_SECRET', 'first,,second'],
     ['SESSION_SECRET', 'first, '],
+    ['AUTH_ATTEMPTS_PER_MINUTE', '0'],
+    ['AUTH_ATTEMPTS_PER_MINUTE', 'many'],
   ])('rejects %s=%j with one line naming the variable', (name, value) => {
     const error = thrownBy({ [name]: value });
 
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(name);
     expect((error as ConfigError).message).not.toContain('\n');
+  });
+
+  it('reads AUTH_ATTEMPTS_PER_MINUTE', () => {
+    expect(loadConfig(env({ AUTH_ATTEMPTS_PER_MINUTE: '5' })).authAttemptsPerMinute).toBe(5);
   });
 
   it('keeps accounts in DATA_DIR/accounts.db unless DATABASE_URL names a PostgreSQL server', () => {
@@ -91,9 +99,31 @@ describe(loadConfig.name, () => {
   });
 
   it('reads comma-separated secrets as a list, newest first, ignoring spaces around commas', () => {
-    const sut = loadConfig(env({ SESSION_SECRET: 'new, old,older', NODE_ENV: 'production' }));
+    const [newest, old, older] = ['n', 'o', 'p'].map((c) => c.repeat(MIN_SECRET_LENGTH));
+    const sut = loadConfig(
+      env({ SESSION_SECRET: `${newest}, ${old},${older}`, NODE_ENV: 'production' }),
+    );
 
-    expect(sut.sessionSecrets).toEqual(['new', 'old', 'older']);
+    expect(sut.sessionSecrets).toEqual([newest, old, older]);
+  });
+
+  it('refuses, in production, a secret shorter than 32 characters without echoing it', () => {
+    expect(MIN_SECRET_LENGTH).toBe(32);
+    const short = 's3cret'.padEnd(MIN_SECRET_LENGTH - 1, '!');
+    const error = thrownBy({
+      NODE_ENV: 'production',
+      SESSION_SECRET: `${'a'.repeat(MIN_SECRET_LENGTH)},${short}`,
+    });
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('SESSION_SECRET');
+    expect((error as ConfigError).message).toContain('at least 32 characters');
+    expect((error as ConfigError).message).not.toContain('s3cret');
+    expect((error as ConfigError).message).not.toContain('\n');
+  });
+
+  it('accepts short secrets outside production, for local development', () => {
+    expect(loadConfig(env({ SESSION_SECRET: 'dev' })).sessionSecrets).toEqual(['dev']);
   });
 
   it('generates a development secret once, readable only by the owner, and reuses it', () => {
@@ -106,11 +136,20 @@ describe(loadConfig.name, () => {
     expect(loadConfig(env()).sessionSecrets).toEqual(first.sessionSecrets);
   });
 
-  it('creates a missing DATA_DIR', () => {
+  it('creates a missing DATA_DIR readable only by the owner', () => {
     const nested = join(dir, 'a', 'b');
 
     expect(loadConfig(env({ DATA_DIR: nested })).dataDir).toBe(nested);
     expect(statSync(nested).isDirectory()).toBe(true);
+    expect(statSync(nested).mode & 0o777).toBe(0o700);
+  });
+
+  it('leaves the mode of an existing DATA_DIR alone', () => {
+    chmodSync(dir, 0o755);
+
+    loadConfig(env());
+
+    expect(statSync(dir).mode & 0o777).toBe(0o755);
   });
 
   it('rejects a DATA_DIR that cannot be created, naming DATA_DIR', () => {
@@ -135,5 +174,43 @@ describe(loadConfig.name, () => {
     ['10.0.0.0/8', '10.0.0.0/8'],
   ])('reads TRUST_PROXY=%j as %j', (raw, expected) => {
     expect(loadConfig(env({ TRUST_PROXY: raw })).trustProxy).toEqual(expected);
+  });
+
+  it('refuses TRUST_PROXY=true in production, suggesting a hop count or the proxies addresses', () => {
+    const error = thrownBy({
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'a'.repeat(MIN_SECRET_LENGTH),
+      TRUST_PROXY: 'true',
+    });
+
+    expect(error).toBeInstanceOf(ConfigError);
+    const { message } = error as ConfigError;
+    expect(message).toMatch(/^TRUST_PROXY=true is refused when NODE_ENV=production: /);
+    expect(message).toContain('TRUST_PROXY=1');
+    expect(message).toContain('TRUST_PROXY=10.0.0.1,10.0.0.2');
+    expect(message).not.toContain('\n');
+  });
+
+  it('accepts a hop count or addresses for TRUST_PROXY in production, without warnings', () => {
+    for (const [raw, expected] of [
+      ['1', 1],
+      ['10.0.0.1,10.0.0.2', '10.0.0.1,10.0.0.2'],
+    ] as const) {
+      const sut = loadConfig(
+        env({ NODE_ENV: 'production', SESSION_SECRET: 'a'.repeat(32), TRUST_PROXY: raw }),
+      );
+      expect({ trustProxy: sut.trustProxy, warnings: sut.warnings }).toEqual({
+        trustProxy: expected,
+        warnings: [],
+      });
+    }
+  });
+
+  it('accepts TRUST_PROXY=true in development with one warning line naming it', () => {
+    const sut = loadConfig(env({ TRUST_PROXY: 'true' }));
+
+    expect(sut.trustProxy).toBe(true);
+    expect(sut.warnings).toEqual([expect.stringMatching(/^TRUST_PROXY=true .*TRUST_PROXY=1/)]);
+    expect(sut.warnings[0]).not.toContain('\n');
   });
 });

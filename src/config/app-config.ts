@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { AUTH_DEFAULTS } from '../auth/auth.constants.js';
 import type { DatabaseTarget } from '../database/database.js';
 import { logLevelSchema, type LogLevel } from '../logging/log-level.js';
 
@@ -31,14 +32,22 @@ export interface AppConfig {
   rememberMaxAge: number;
   absoluteTimeout: number;
   purgeInterval: number;
+  /** Credential checks one client address may make per minute. */
+  authAttemptsPerMinute: number;
   /** Log lines below this level are dropped. */
   logLevel: LogLevel;
+  /** Settings that work but are unsafe; main.ts prints each as one line before starting. */
+  warnings: string[];
 }
+
+/** In production, the shortest SESSION_SECRET entry accepted: guessing it must be out of reach. */
+export const MIN_SECRET_LENGTH = 32;
 
 /** setInterval cannot wait longer than 2^31-1 ms; beyond that Node fires after 1 ms. */
 export const MAX_TIMER_SECONDS = 2_147_483;
 
-const seconds = (name: string, fallback: number, max = Infinity) =>
+/** A positive whole number (`unit`: what it counts, for the message), or `fallback` when unset. */
+const positiveWhole = (name: string, fallback: number, unit: string, max = Infinity) =>
   z
     .string()
     .optional()
@@ -48,12 +57,15 @@ const seconds = (name: string, fallback: number, max = Infinity) =>
       if (!Number.isInteger(value) || value <= 0 || value > max) {
         ctx.addIssue({
           code: 'custom',
-          message: `${name} must be a positive whole number of seconds${Number.isFinite(max) ? `, at most ${max}` : ''} (got "${raw}")`,
+          message: `${name} must be a positive whole number${unit}${Number.isFinite(max) ? `, at most ${max}` : ''} (got "${raw}")`,
         });
         return z.NEVER;
       }
       return value;
     });
+
+const seconds = (name: string, fallback: number, max = Infinity) =>
+  positiveWhole(name, fallback, ' of seconds', max);
 
 const envSchema = z.object({
   PORT: z
@@ -105,6 +117,11 @@ const envSchema = z.object({
   SESSION_REMEMBER_MAX_AGE: seconds('SESSION_REMEMBER_MAX_AGE', 2_592_000),
   SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 7_776_000),
   SESSION_PURGE_INTERVAL: seconds('SESSION_PURGE_INTERVAL', 900, MAX_TIMER_SECONDS),
+  AUTH_ATTEMPTS_PER_MINUTE: positiveWhole(
+    'AUTH_ATTEMPTS_PER_MINUTE',
+    AUTH_DEFAULTS.attemptsPerMinute,
+    '',
+  ),
   LOG_LEVEL: logLevelSchema,
 });
 
@@ -118,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = parsed.data;
   const production = vars.NODE_ENV === 'production';
   const dataDir = prepareDataDir(resolve(vars.DATA_DIR || './data'));
+  const trustProxy = parseTrustProxy(vars.TRUST_PROXY, production);
   return {
     port: vars.PORT,
     host: vars.HOST || undefined,
@@ -127,15 +145,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: vars.REDIS_URL || 'redis://127.0.0.1:6379',
     accountsDatabase: accountsDatabase(vars.DATABASE_URL, dataDir),
     sessionSecrets: sessionSecrets(vars.SESSION_SECRET, production, dataDir),
-    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    trustProxy,
     cookieName: vars.SESSION_COOKIE_NAME || 'sid',
     idleTimeout: vars.SESSION_IDLE_TIMEOUT,
     rememberMaxAge: vars.SESSION_REMEMBER_MAX_AGE,
     absoluteTimeout: vars.SESSION_ABSOLUTE_TIMEOUT,
     purgeInterval: vars.SESSION_PURGE_INTERVAL,
+    authAttemptsPerMinute: vars.AUTH_ATTEMPTS_PER_MINUTE,
     logLevel: vars.LOG_LEVEL,
+    // parseTrustProxy refuses `true` in production, so here it is development.
+    warnings:
+      trustProxy === true
+        ? [`TRUST_PROXY=true is accepted only outside production: ${TRUST_EVERY_HOP}`]
+        : [],
   };
 }
+
+/** Why TRUST_PROXY=true is unsafe and what to use instead, for both the error and the warning. */
+const TRUST_EVERY_HOP =
+  'it trusts every hop, so clients choose their own address with X-Forwarded-For; set the number of proxies in front instead (e.g. TRUST_PROXY=1) or their addresses (e.g. TRUST_PROXY=10.0.0.1,10.0.0.2 or TRUST_PROXY=loopback)';
 
 /** DATABASE_URL unset: SQLite in DATA_DIR; a postgres:// URL: that server. */
 function accountsDatabase(raw: string | undefined, dataDir: string): DatabaseTarget {
@@ -151,7 +179,8 @@ function accountsDatabase(raw: string | undefined, dataDir: string): DatabaseTar
 
 function prepareDataDir(dir: string): string {
   try {
-    mkdirSync(dir, { recursive: true });
+    // Only a directory made here is 0700: an existing one (/tmp, a shared volume) is left as it is.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK);
   } catch (error) {
     throw new ConfigError(
@@ -166,6 +195,11 @@ function sessionSecrets(raw: string | undefined, production: boolean, dataDir: s
     const secrets = raw.split(',').map((secret) => secret.trim());
     if (secrets.some((secret) => secret === '')) {
       throw new ConfigError('SESSION_SECRET must be a comma-separated list without empty entries');
+    }
+    if (production && secrets.some((secret) => secret.length < MIN_SECRET_LENGTH)) {
+      throw new ConfigError(
+        `SESSION_SECRET entries must each be at least ${MIN_SECRET_LENGTH} characters when NODE_ENV=production (e.g. from \`openssl rand -base64 32\`)`,
+      );
     }
     return secrets;
   }
@@ -191,9 +225,14 @@ function devSecret(dataDir: string): string {
   return secret;
 }
 
-function parseTrustProxy(raw: string | undefined): boolean | number | string {
+function parseTrustProxy(raw: string | undefined, production: boolean): boolean | number | string {
   const value = raw?.trim() ?? '';
   if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' && production) {
+    throw new ConfigError(
+      `TRUST_PROXY=true is refused when NODE_ENV=production: ${TRUST_EVERY_HOP}`,
+    );
+  }
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
   return value; // Express also accepts addresses, subnets and names such as 'loopback'.

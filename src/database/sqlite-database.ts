@@ -1,4 +1,5 @@
 import sqlite3 from 'sqlite3';
+import { createPrivateFile } from './private-file.js';
 
 export interface RunResult {
   changes: number;
@@ -6,6 +7,9 @@ export interface RunResult {
 }
 
 export type SqlParams = ReadonlyArray<string | number | bigint | null>;
+
+/** SQLite's names for databases that are not files: a temporary one, and one in memory. */
+const NOT_FILES = new Set(['', ':memory:']);
 
 /**
  * One owned node-sqlite3 connection, configured for durability and for two processes on one
@@ -22,6 +26,12 @@ export class SqliteDatabase {
 
   /** Opens (creating if needed) and configures the file; rejects with the path in the message. */
   static async open(file: string, onError: (error: Error) => void): Promise<SqliteDatabase> {
+    // Made 0600 before SQLite opens it: SQLite gives its -wal, -shm and -journal files its mode.
+    if (!NOT_FILES.has(file)) {
+      await createPrivateFile(file).catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`cannot open SQLite database ${file}: ${error.code ?? error.message}`);
+      });
+    }
     const handle = await new Promise<sqlite3.Database>((resolve, reject) => {
       const db: sqlite3.Database = new sqlite3.Database(file, (error) =>
         error

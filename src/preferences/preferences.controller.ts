@@ -14,11 +14,7 @@ export class PreferencesController {
   async update(@Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const form = preferencesSchema.safeParse(body);
     if (!form.success) throw new BadRequestException(form.error.issues[0].message);
-    // A visitor's first choice creates their session: make it one that times out.
-    this.sessions.keep(req);
-    req.session.theme = form.data.theme;
-    // Saved before the redirect, so a store failure is a 503 rather than a lost choice.
-    await this.sessions.save(req);
+    await this.sessions.setVisitorValue(req, res, 'theme', form.data.theme);
     res.redirect(HttpStatus.SEE_OTHER, form.data.next ?? refererPath(req) ?? '/');
   }
 }

@@ -1,4 +1,5 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { SessionService } from '../session/index.js';
 import type { Theme } from './preferences.types.js';
 
 /** What the layout's theme switch offers: the other theme. */
@@ -10,23 +11,25 @@ export interface ThemeToggle {
 }
 
 /**
- * Express middleware: gives every view `theme` and `themeToggle`. They are read from the
- * session when a view renders, so this neither writes the session nor depends on running
- * after the session middleware.
+ * Express middleware: gives every view `theme` and `themeToggle`. They are read (from the
+ * session, else the visitor cookie) when a view renders, so this writes nothing and need not
+ * run after the session middleware.
  */
-export function exposeTheme(req: Request, res: Response, next: NextFunction): void {
-  const theme = (): Theme => (req.session?.theme === 'dark' ? 'dark' : 'light');
-  Object.defineProperties(res.locals, {
-    theme: { enumerable: true, get: theme },
-    themeToggle: {
-      enumerable: true,
-      get: (): ThemeToggle => ({
-        ...(theme() === 'dark'
-          ? { theme: 'light', label: 'Light theme' }
-          : { theme: 'dark', label: 'Dark theme' }),
-        next: req.method === 'GET' ? req.originalUrl : undefined,
-      }),
-    },
-  });
-  next();
+export function exposeTheme(sessions: SessionService): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const theme = (): Theme => sessions.visitorValue(req, 'theme') ?? 'light';
+    Object.defineProperties(res.locals, {
+      theme: { enumerable: true, get: theme },
+      themeToggle: {
+        enumerable: true,
+        get: (): ThemeToggle => ({
+          ...(theme() === 'dark'
+            ? { theme: 'light', label: 'Light theme' }
+            : { theme: 'dark', label: 'Dark theme' }),
+          next: req.method === 'GET' ? req.originalUrl : undefined,
+        }),
+      },
+    });
+    next();
+  };
 }

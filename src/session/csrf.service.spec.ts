@@ -1,7 +1,8 @@
 import { ForbiddenException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { describe, expect, it } from 'vitest';
-import { CsrfService, newCsrfToken } from './csrf.service.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CsrfService } from './csrf.service.js';
+import { newCsrfToken } from './csrf-token.js';
 import { resolveSessionOptions } from './session-options.js';
 
 const sut = new CsrfService(resolveSessionOptions({ secret: 'a-secret-long-enough-for-tests' }));
@@ -15,6 +16,23 @@ function storedRequest(csrfToken: string | undefined, submitted?: unknown, metho
     body: submitted === undefined ? {} : { _csrf: submitted },
     session: { createdAt: Date.now(), csrfToken },
   } as unknown as Request;
+}
+
+/** A visitor without a stored session, whose cookie jar keeps what responses set. */
+function anonymousVisitor() {
+  const cookies: Record<string, string> = {};
+  const res = {
+    cookie: (name: string, value: string) => (cookies[name] = value),
+  } as unknown as Response;
+  const request = (submitted?: unknown, method = 'POST') =>
+    ({
+      method,
+      headers: {},
+      cookies,
+      body: submitted === undefined ? {} : { _csrf: submitted },
+      session: {},
+    }) as unknown as Request;
+  return { res, request, cookies };
 }
 
 /** What `protect` passed on: undefined when it let the request through. */
@@ -59,5 +77,33 @@ describe(CsrfService.name, () => {
 
   it('lets safe methods through without a token', () => {
     expect(protect(storedRequest(sessionToken, undefined, 'GET'))).toBeUndefined();
+  });
+
+  describe('for a visitor without a stored session', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('sets a CSRF cookie when a form renders and accepts the token against it', () => {
+      const visitor = anonymousVisitor();
+      const shown = sut.token(visitor.request(undefined, 'GET'), visitor.res);
+      expect(visitor.cookies.csrf).toEqual(expect.any(String));
+      expect(sut.token(visitor.request(undefined, 'GET'), visitor.res)).not.toBe(shown);
+      expect(protect(visitor.request(shown))).toBeUndefined();
+    });
+
+    it("refuses another visitor's token, and a token without a cookie", () => {
+      const [victim, attacker] = [anonymousVisitor(), anonymousVisitor()];
+      sut.token(victim.request(undefined, 'GET'), victim.res);
+      const forged = sut.token(attacker.request(undefined, 'GET'), attacker.res);
+      expect(protect(victim.request(forged))).toBeInstanceOf(ForbiddenException);
+      expect(protect(anonymousVisitor().request(forged))).toBeInstanceOf(ForbiddenException);
+    });
+
+    it('refuses a token once the idle timeout has passed since its cookie was issued', () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const visitor = anonymousVisitor();
+      const shown = sut.token(visitor.request(undefined, 'GET'), visitor.res);
+      vi.advanceTimersByTime(7_200_000);
+      expect(protect(visitor.request(shown))).toBeInstanceOf(ForbiddenException);
+    });
   });
 });

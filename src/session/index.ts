@@ -10,5 +10,11 @@ export { SESSION_OPTIONS } from './session.module-definition.js';
 export { SessionModule } from './session.module.js';
 export { SessionService, type EstablishOptions, type ListedSession } from './session.service.js';
 export { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
-export type { ManagedSessionStore, SessionSummary } from './stores/managed-session-store.js';
+export type { MergeCheck } from './stores/session-persistence.js';
+export type { VisitorValueCheck } from './visitor-cookie.js';
+export type {
+  AttemptCounterOptions,
+  ManagedSessionStore,
+  SessionSummary,
+} from './stores/managed-session-store.js';
 import './session.types.js';

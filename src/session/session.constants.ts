@@ -19,4 +19,5 @@ export const SESSION_DEFAULTS = {
   purgeInterval: 900,
   secureCookies: false,
   csrfCookieName: 'csrf',
+  visitorCookieName: 'visitor',
 } as const;

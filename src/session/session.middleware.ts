@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import { sign, unsign } from 'cookie-signature';
 import onHeaders from 'on-headers';
+import { cookieAttributes, requestCookie } from './cookies.js';
 import type { SessionLifetime } from './session-lifetime.js';
 import type { ResolvedSessionOptions } from './session-options.interface.js';
 import { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
@@ -88,8 +89,8 @@ function addMaxAge(req: Request, res: Response, name: string): void {
 /** True when the session cookie verifies only with a secret other than the first. */
 function signedWithOlderSecret(req: Request, { name, secrets }: ResolvedSessionOptions): boolean {
   if (secrets.length < 2) return false;
-  const value: unknown = (req.cookies as Record<string, unknown> | undefined)?.[name];
-  if (typeof value !== 'string' || !value.startsWith('s:')) return false;
+  const value = requestCookie(req, name);
+  if (value === undefined || !value.startsWith('s:')) return false;
   const signed = value.slice(2);
   return (
     unsign(signed, secrets[0]) === false &&
@@ -105,10 +106,7 @@ function reissueCookie(req: Request, res: Response, options: ResolvedSessionOpti
   if (!stored || lines.some((line) => line.startsWith(`${options.name}=`))) return;
   const { expires } = req.session.cookie;
   res.cookie(options.name, `s:${sign(req.sessionID, options.secrets[0])}`, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: options.secureCookies && req.secure,
+    ...cookieAttributes(options, req),
     ...(expires ? { expires } : {}),
   });
 }

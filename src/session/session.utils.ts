@@ -20,3 +20,10 @@ export function destroySession(req: Request): Promise<void> {
     req.session.destroy((error) => (error ? reject(error) : resolve())),
   );
 }
+
+/** `req.session.reload` as a promise: the session's data as the store holds it now. */
+export function reloadSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.reload((error) => (error ? reject(error) : resolve())),
+  );
+}

@@ -1,13 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NameTakenError } from '../auth/index.js';
-import type { DatabaseTarget } from '../database/database.js';
+import { openDatabase, type DatabaseTarget } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
 import { SqliteDatabase } from '../database/sqlite-database.js';
 import { postgresForTests, temporaryDatabase } from '../database/testing/postgres.js';
+import { accountsMigrations, type AccountsSchema } from './accounts.schema.js';
 import { KyselyUserStore } from './kysely-user.store.js';
+import * as users from './migrations/0001-users.js';
 
 /** A database for one suite, and how to remove it afterwards. */
 interface Backend {
@@ -53,31 +57,37 @@ describe.each(backends)(`${KyselyUserStore.name} on %s`, (_name, createBackend) 
   });
   afterEach(() => sut.close());
 
-  it('creates an account and finds it by name, ignoring case', async () => {
-    const created = await sut.create('Ada Lovelace', 'hash-1');
+  it('creates an account and finds it by any look-alike spelling, keeping the name as given', async () => {
+    const created = await sut.create('Ada Straße', 'hash-1');
 
     expect(created).toEqual({
       id: expect.any(String),
-      name: 'Ada Lovelace',
+      name: 'Ada Straße',
       passwordHash: 'hash-1',
     });
-    expect(await sut.findByName('ada lovelace')).toEqual(created);
-    expect(await sut.findByName('ADA LOVELACE')).toEqual(created);
+    expect(await sut.findByName('ada strasse')).toEqual(created);
+    expect(await sut.findByName('ＡＤＡ STRAẞE')).toEqual(created);
     expect(await sut.findByName('Ada')).toBeUndefined();
   });
 
-  it('refuses a taken name in any case with NameTakenError', async () => {
-    await sut.create('Grace', 'hash-1');
+  it.each([
+    ['Grace', 'gRACE'],
+    ['Jos\u00e9', 'JOSE\u0301'],
+    ['\ufb01le', 'FILE'],
+    ['\uff48\uff4f\uff50\uff50\uff45\uff52', 'hopper'],
+    ['\u212Aelvin', 'kelvin'],
+    ['\u03bf\u03b4\u03bf\u03c2', '\u039f\u0394\u039f\u03c3'],
+  ])('after %j, refuses %j with NameTakenError', async (first, second) => {
+    const created = await sut.create(first, 'hash-1');
 
-    await expect(sut.create('Grace', 'hash-2')).rejects.toBeInstanceOf(NameTakenError);
-    await expect(sut.create('gRACE', 'hash-2')).rejects.toBeInstanceOf(NameTakenError);
-    expect((await sut.findByName('grace'))?.passwordHash).toBe('hash-1');
+    await expect(sut.create(second, 'hash-2')).rejects.toBeInstanceOf(NameTakenError);
+    expect(await sut.findByName(second)).toEqual(created);
   });
 
   it('lets exactly one of two parallel sign-ups for one name through', async () => {
     const results = await Promise.allSettled([
-      sut.create('Twin', 'hash-1'),
-      sut.create('TWIN', 'hash-2'),
+      sut.create('Twinstraße', 'hash-1'),
+      sut.create('TWINSTRASSE', 'hash-2'),
     ]);
 
     expect(results.map((result) => result.status).toSorted()).toEqual(['fulfilled', 'rejected']);
@@ -121,6 +131,108 @@ describe.each(backends)(`${KyselyUserStore.name} on %s`, (_name, createBackend) 
       await Promise.all([first.close(), second.close()]);
     } finally {
       await fresh.remove();
+    }
+  });
+});
+
+/** The accounts table before `0002-name-key`. */
+interface NamesOnlySchema {
+  users: { id: string; name: string; password_hash: string; created_at: number };
+}
+
+/** Accounts created before names had keys: the 0001 schema, with `lower(name)` unique. */
+async function writeNamesOnlyDatabase(
+  target: DatabaseTarget,
+  accounts: { id: string; name: string; created_at: number }[],
+): Promise<void> {
+  const logger = new Logger('test');
+  const db = await openDatabase<NamesOnlySchema>(target, { '0001-users': users }, logger);
+  try {
+    const rows = accounts.map((account) => ({ ...account, password_hash: `hash-${account.id}` }));
+    await db.insertInto('users').values(rows).execute();
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function indexesOnUsers(target: DatabaseTarget, db: Kysely<AccountsSchema>) {
+  const query =
+    target.type === 'sqlite'
+      ? sql<{
+          name: string;
+        }>`select name from sqlite_master where type = 'index' and tbl_name = 'users'`
+      : sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'users'`;
+  return (await query.execute(db)).rows.map((row) => row.name);
+}
+
+describe.each(backends)('the name_key migration on %s', (_name, createBackend) => {
+  let backend: Backend;
+
+  beforeEach(async () => {
+    backend = await createBackend();
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await backend.remove();
+  });
+
+  it('keeps the oldest of look-alike accounts, parks the later ones, and says how many', async () => {
+    await writeNamesOnlyDatabase(backend.target, [
+      { id: 'a-later', name: 'STRASSE', created_at: 2000 },
+      { id: 'z-oldest', name: 'straße', created_at: 1000 },
+      { id: 'b-latest', name: 'stra\u017f\u017fe', created_at: 3000 },
+      { id: 'fi-ligature', name: '\ufb01le', created_at: 4000 },
+      { id: 'fi-letters', name: 'FILE', created_at: 5000 },
+      { id: 'ada', name: 'Ada', created_at: 6000 },
+    ]);
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+
+    const sut = await KyselyUserStore.open(backend.target);
+    const db = await openDatabase<AccountsSchema>(
+      backend.target,
+      accountsMigrations,
+      new Logger('test'),
+    );
+    try {
+      expect(warn).toHaveBeenCalledExactlyOnceWith(
+        expect.stringMatching(/^3 account\(s\) have a name/),
+      );
+      expect(await sut.findByName('Strasse')).toMatchObject({ id: 'z-oldest', name: 'straße' });
+      expect(await sut.findByName('file')).toMatchObject({ id: 'fi-ligature', name: '\ufb01le' });
+      expect(await sut.findByName('ADA')).toMatchObject({ id: 'ada', name: 'Ada' });
+      await expect(sut.create('STRASSE', 'hash')).rejects.toBeInstanceOf(NameTakenError);
+
+      const keys = await db.selectFrom('users').select(['id', 'name_key']).orderBy('id').execute();
+      expect(keys).toEqual([
+        { id: 'a-later', name_key: 'strasse\u001fa-later' },
+        { id: 'ada', name_key: 'ada' },
+        { id: 'b-latest', name_key: 'strasse\u001fb-latest' },
+        { id: 'fi-letters', name_key: 'file\u001ffi-letters' },
+        { id: 'fi-ligature', name_key: 'file' },
+        { id: 'z-oldest', name_key: 'strasse' },
+      ]);
+      const indexes = await indexesOnUsers(backend.target, db);
+      expect(indexes).toContain('users_name_key');
+      expect(indexes).not.toContain('users_name_lower_key');
+    } finally {
+      await Promise.all([sut.close(), db.destroy()]);
+    }
+  });
+
+  it('warns about nothing when no names collide', async () => {
+    await writeNamesOnlyDatabase(backend.target, [
+      { id: 'one', name: 'Grace', created_at: 1000 },
+      { id: 'two', name: 'Ｈｏｐｐｅｒ', created_at: 2000 },
+    ]);
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+
+    const sut = await KyselyUserStore.open(backend.target);
+    try {
+      expect(warn).not.toHaveBeenCalled();
+      expect(await sut.findByName('GRACE')).toMatchObject({ id: 'one' });
+      expect(await sut.findByName('hopper')).toMatchObject({ id: 'two', name: 'Ｈｏｐｐｅｒ' });
+    } finally {
+      await sut.close();
     }
   });
 });

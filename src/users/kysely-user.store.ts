@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import { NameTakenError, UserStore, type UserAccount } from '../auth/index.js';
+import { accountNameKey, NameTakenError, UserStore, type UserAccount } from '../auth/index.js';
 import { isUniqueViolation, openDatabase, type DatabaseTarget } from '../database/database.js';
 import { accountsMigrations, type AccountsSchema } from './accounts.schema.js';
 
@@ -27,7 +27,7 @@ export class KyselyUserStore extends UserStore {
     const row = await this.db
       .selectFrom('users')
       .select(['id', 'name', 'password_hash'])
-      .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn('lower', [eb.val(name)])))
+      .where('name_key', '=', accountNameKey(name))
       .executeTakeFirst();
     return row && { id: row.id, name: row.name, passwordHash: row.password_hash };
   }
@@ -37,7 +37,13 @@ export class KyselyUserStore extends UserStore {
     try {
       await this.db
         .insertInto('users')
-        .values({ id, name, password_hash: passwordHash, created_at: Date.now() })
+        .values({
+          id,
+          name,
+          name_key: accountNameKey(name),
+          password_hash: passwordHash,
+          created_at: Date.now(),
+        })
         .execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new NameTakenError(name);

@@ -26,15 +26,35 @@ describe('loginSchema', () => {
     expect(sut.parse({ ...valid, name: ` ${'a'.repeat(64)} ` }).name).toHaveLength(64);
   });
 
-  it.each([['\u0000'], ['\u001b'], ['\u007f'], ['\u0085'], ['\u0008']])(
-    'rejects a name containing the control character %j',
-    (control) => {
-      const result = sut.safeParse({ ...valid, name: `ali${control}ce` });
+  it.each([
+    ['\u0000'],
+    ['\u001b'],
+    ['\u007f'],
+    ['\u0085'],
+    ['\u0008'],
+    ['\u200b'],
+    ['\u200d'],
+    ['\ufeff'],
+    ['\u202e'],
+    ['\u2066'],
+    ['\u2028'],
+    ['\u00ad'],
+  ])('rejects a name containing the invisible or control character %j', (character) => {
+    const result = sut.safeParse({ ...valid, name: `ali${character}ce` });
 
-      expect(result.success).toBe(false);
-      expect(result.error?.issues[0].message).toBe('Names cannot contain control characters.');
-    },
-  );
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0].message).toBe(
+      'Names cannot contain control characters or invisible characters such as zero-width spaces or direction marks.',
+    );
+  });
+
+  it('keeps the name as typed, in NFC, and with its case', () => {
+    expect(sut.parse({ ...valid, name: ' Jose\u0301 STRAẞE ' }).name).toBe('José STRAẞE');
+  });
+
+  it('counts the length after NFC', () => {
+    expect(sut.parse({ ...valid, name: 'e\u0301'.repeat(64) }).name).toBe('é'.repeat(64));
+  });
 
   it('rejects a name that is not a string', () => {
     expect(sut.safeParse({ ...valid, name: ['alice'] }).success).toBe(false);
@@ -105,6 +125,8 @@ describe(isSameSitePath.name, () => {
     [' /x'],
     ['/x\nSet-Cookie: a=b'],
     ['/x\r\nLocation: //evil.com'],
+    ['/x\u200b'],
+    ['/\u202e/moc.live'],
     ['/\t/evil.com'],
     ['javascript:alert(1)'],
     [''],

@@ -1,20 +1,18 @@
 import { z } from 'zod';
+import { INVISIBLE_CHARACTERS } from '../account-name.js';
 
-// C0 and C1 control characters, DEL included.
-// oxlint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-
+/** Kept as typed for display, trimmed and in NFC; `accountNameKey` decides which names are one. */
 const name = z
   .string({ error: 'Enter a name.' })
-  .transform((value) => value.trim())
+  .transform((value) => value.trim().normalize('NFC'))
   .pipe(
     z
       .string()
       .min(1, 'Enter a name.')
       .max(64, 'Names are at most 64 characters.')
       .refine(
-        (value) => !CONTROL_CHARACTERS.test(value),
-        'Names cannot contain control characters.',
+        (value) => !INVISIBLE_CHARACTERS.test(value),
+        'Names cannot contain control characters or invisible characters such as zero-width spaces or direction marks.',
       ),
   );
 
@@ -60,11 +58,11 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
 
 /**
  * True for a path on this site: one leading slash, no scheme, no `//` or `/\` (which browsers
- * read as another host), no control characters.
+ * read as another host), no control or invisible characters.
  */
 export function isSameSitePath(value: string): boolean {
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return false;
-  if (CONTROL_CHARACTERS.test(value) || value.length > 2048) return false;
+  if (INVISIBLE_CHARACTERS.test(value) || value.length > 2048) return false;
   try {
     return new URL(value, 'http://same.invalid').host === 'same.invalid';
   } catch {

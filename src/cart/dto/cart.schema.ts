@@ -1,8 +1,5 @@
 import { z } from 'zod';
-
-// C0 and C1 control characters, DEL included.
-// oxlint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+import { INVISIBLE_CHARACTERS } from '../../auth/index.js';
 
 /** Form fields of `POST /cart/items`. */
 export const addItemSchema = z.object({
@@ -15,8 +12,8 @@ export const addItemSchema = z.object({
         .min(1, 'Enter an item.')
         .max(100, 'Items are at most 100 characters.')
         .refine(
-          (value) => !CONTROL_CHARACTERS.test(value),
-          'Items cannot contain control characters.',
+          (value) => !INVISIBLE_CHARACTERS.test(value),
+          'Items cannot contain control characters or invisible characters.',
         ),
     ),
 });

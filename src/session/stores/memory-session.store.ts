@@ -2,9 +2,15 @@ import type { Request } from 'express';
 import session, { type SessionData } from 'express-session';
 import type { SessionLifetime } from '../session-lifetime.js';
 import type { Callback } from './callback.js';
-import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type {
+  AttemptCounterOptions,
+  ManagedSessionStore,
+  SessionSummary,
+} from './managed-session-store.js';
 import {
   SessionPersistence,
+  type MergeCheck,
   type SessionBackend,
   type SessionColumns,
   type StoredSession,
@@ -130,6 +136,14 @@ export class MemorySessionStore
       }
     }
     return purged;
+  }
+
+  attemptCounter({ name, points, duration }: AttemptCounterOptions): RateLimiterMemory {
+    return new RateLimiterMemory({ keyPrefix: name, points, duration });
+  }
+
+  addMergeCheck(check: MergeCheck): void {
+    this.persistence.addMergeCheck(check);
   }
 
   async ping(): Promise<void> {}

@@ -5,9 +5,15 @@ import type { SessionData } from 'express-session';
 import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
 import type { SessionLifetime } from '../session-lifetime.js';
 import { type Callback, settle, withDeadline } from './callback.js';
-import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
+import { RateLimiterRedis, RLWrapperTimeouts } from 'rate-limiter-flexible';
+import type {
+  AttemptCounterOptions,
+  ManagedSessionStore,
+  SessionSummary,
+} from './managed-session-store.js';
 import {
   SessionPersistence,
+  type MergeCheck,
   type SessionBackend,
   type SessionColumns,
   type StoredSession,
@@ -20,6 +26,9 @@ import {
 const OPERATION_TIMEOUT_MS = 2000;
 /** Start-up gives up after this; the spec allows 10 s for an unreachable Redis to be reported. */
 const CONNECT_TIMEOUT_MS = 5000;
+
+/** Attempt counts sit under `<prefix>limit:`; session ids never contain a colon. */
+const LIMIT_PREFIX = 'limit:';
 
 const META_FIELDS = ['handle', 'createdAt', 'lastSeen', 'userAgent', 'ip'] as const;
 
@@ -195,6 +204,21 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
     return 0;
   }
 
+  attemptCounter({ name, points, duration }: AttemptCounterOptions): RLWrapperTimeouts {
+    const limiter = new RateLimiterRedis({
+      storeClient: this.redis,
+      useRedisPackage: true,
+      keyPrefix: `${this.keyPrefix}${LIMIT_PREFIX}${name}`,
+      points,
+      duration,
+    });
+    return new RLWrapperTimeouts({ limiter, timeoutMs: OPERATION_TIMEOUT_MS });
+  }
+
+  addMergeCheck(check: MergeCheck): void {
+    this.persistence.addMergeCheck(check);
+  }
+
   async ping(): Promise<void> {
     await this.timed(this.redis.ping());
   }
@@ -279,7 +303,11 @@ export class RedisSessionStore extends RedisStore implements ManagedSessionStore
 
   private async sessionKeys(): Promise<string[]> {
     const keys = await this.redis.keys(`${this.keyPrefix}*`);
-    return keys.filter((key) => !key.startsWith(`${this.keyPrefix}owner:`));
+    return keys.filter(
+      (key) =>
+        !key.startsWith(`${this.keyPrefix}owner:`) &&
+        !key.startsWith(`${this.keyPrefix}${LIMIT_PREFIX}`),
+    );
   }
 
   private key(sid: string): string {

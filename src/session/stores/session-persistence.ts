@@ -40,6 +40,13 @@ export interface SessionBackend {
   ): Promise<boolean>;
 }
 
+/**
+ * Vets session data that a save merged with another request's: throws (an HttpException with
+ * a 4xx status, say) to refuse the save when the merge breaks a rule that each request alone
+ * kept, such as a cap on how many items a collection holds.
+ */
+export type MergeCheck = (merged: SessionData) => void;
+
 /** Each attempt that fails lost to a write that succeeded, so this bounds parallel writers, not time. */
 const MAX_MERGE_ATTEMPTS = 100;
 
@@ -61,11 +68,17 @@ export class SessionPersistence {
   private readonly loadedAs = new WeakMap<object, StoredSession>();
   /** What was last written for each session object, so an unchanged session is not rewritten. */
   private readonly writtenAs = new WeakMap<object, StoredSession>();
+  private readonly mergeChecks: MergeCheck[] = [];
 
   constructor(
     private readonly backend: SessionBackend,
     private readonly lifetime: SessionLifetime,
   ) {}
+
+  /** Adds a check that every merged save must pass before it is written. */
+  addMergeCheck(check: MergeCheck): void {
+    this.mergeChecks.push(check);
+  }
 
   /** Parses a stored row; a row that does not parse is treated as no session, not a crash. */
   decode(stored: StoredSession): SessionData | null {
@@ -107,6 +120,7 @@ export class SessionPersistence {
       const current = await this.backend.read(sid);
       if (!current) return; // Destroyed meanwhile: it stays destroyed.
       data = mergeSessionData(JSON.parse(base.json), data, JSON.parse(current.json));
+      for (const check of this.mergeChecks) check(data as SessionData);
       json = JSON.stringify(data);
       base = current;
     }

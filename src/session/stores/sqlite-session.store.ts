@@ -8,11 +8,21 @@ import {
   GroupCommitWriter,
   SqliteDatabase,
 } from '../../database/sqlite-database.js';
+import {
+  ATTEMPT_COUNTS_SCHEMA,
+  ATTEMPT_COUNTS_TABLE,
+  SqliteRateLimiter,
+} from '../../database/sqlite-rate-limiter.js';
 import type { SessionLifetime } from '../session-lifetime.js';
 import { type Callback, settle } from './callback.js';
-import type { ManagedSessionStore, SessionSummary } from './managed-session-store.js';
+import type {
+  AttemptCounterOptions,
+  ManagedSessionStore,
+  SessionSummary,
+} from './managed-session-store.js';
 import {
   SessionPersistence,
+  type MergeCheck,
   type SessionBackend,
   type SessionColumns,
   type StoredSession,
@@ -42,6 +52,7 @@ const SCHEMA = [
    ALTER TABLE sessions ADD COLUMN user_agent TEXT;
    ALTER TABLE sessions ADD COLUMN ip TEXT;
    CREATE INDEX sessions_owner ON sessions (owner, last_seen) WHERE owner IS NOT NULL;`,
+  ATTEMPT_COUNTS_SCHEMA,
 ];
 
 const PURGE_BATCH = 250;
@@ -71,15 +82,17 @@ export class SqliteSessionStore
 {
   private readonly persistence: SessionPersistence;
   private readonly liveReads: BatchedReader<StoredSession & { expired: number }>;
-  private purger?: Promise<SqliteDatabase>;
   private closed = false;
 
   // Not `db`: connect-sqlite3 keeps its facade there, and a parameter property of that name
   // would overwrite it with the raw handle after super() returns. Reads use `database`, writes
   // `writer`, whose connection is its own so reads never see or wait for an open batch.
+  // `maintenance` purges and counts attempts: neither needs an fsync per commit (a purge lost
+  // to a power cut is redone; WAL still keeps counts across a crash of the process).
   private constructor(
     private readonly database: SqliteDatabase,
     private readonly writer: GroupCommitWriter,
+    private readonly maintenance: SqliteDatabase,
     lifetime: SessionLifetime,
   ) {
     super({ table: 'sessions', db: connectSqliteFacade(database) });
@@ -96,7 +109,9 @@ export class SqliteSessionStore
     try {
       await migrate(db, SCHEMA);
       const writes = await connect(file, 'session write');
-      return new SqliteSessionStore(db, new GroupCommitWriter(writes), lifetime);
+      const maintenance = await connect(file, 'session maintenance');
+      await maintenance.exec('PRAGMA synchronous = NORMAL');
+      return new SqliteSessionStore(db, new GroupCommitWriter(writes), maintenance, lifetime);
     } catch (error) {
       await db.close();
       throw error;
@@ -215,22 +230,27 @@ export class SqliteSessionStore
   /**
    * Deletes expired rows in small batches on a connection of its own, so requests' reads never
    * queue behind it (WAL readers do not wait for writers) and their writes wait for one batch
-   * at most; another instance on the same file interleaves the same way. Returns how many
-   * rows went.
+   * at most; another instance on the same file interleaves the same way. Expired attempt
+   * counts go the same way. Returns how many sessions went.
    */
   async purgeExpired(now = Date.now()): Promise<number> {
-    const purger = await this.purgeConnection();
-    let purged = 0;
-    while (!this.closed) {
-      const { changes } = await purger.run(
-        'DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions WHERE expired <= ? LIMIT ?)',
-        [now, PURGE_BATCH],
-      );
-      purged += changes;
-      if (changes < PURGE_BATCH) break;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
+    const purged = await this.purgeBatches(
+      'DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions WHERE expired <= ? LIMIT ?)',
+      now,
+    );
+    await this.purgeBatches(
+      `DELETE FROM ${ATTEMPT_COUNTS_TABLE} WHERE key IN (SELECT key FROM ${ATTEMPT_COUNTS_TABLE} WHERE expire <= ? LIMIT ?)`,
+      now,
+    );
     return purged;
+  }
+
+  attemptCounter({ name, points, duration }: AttemptCounterOptions): SqliteRateLimiter {
+    return new SqliteRateLimiter(this.maintenance, { keyPrefix: name, points, duration });
+  }
+
+  addMergeCheck(check: MergeCheck): void {
+    this.persistence.addMergeCheck(check);
   }
 
   /** Resolves when the database answers a query. */
@@ -242,20 +262,19 @@ export class SqliteSessionStore
   async close(): Promise<void> {
     this.closed = true;
     await this.writer.close();
-    await (await this.purger)?.close();
+    await this.maintenance.close();
     await this.database.close();
   }
 
-  /**
-   * Opened on first use. Deleting expired rows needs no durability (a purge lost to a power
-   * cut is simply redone), so it skips the fsync per commit that sessions get.
-   */
-  private purgeConnection(): Promise<SqliteDatabase> {
-    this.purger ??= connect(this.database.file, 'session purge').then(async (db) => {
-      await db.exec('PRAGMA synchronous = NORMAL');
-      return db;
-    });
-    return this.purger;
+  private async purgeBatches(deleteBatch: string, now: number): Promise<number> {
+    let purged = 0;
+    while (!this.closed) {
+      const { changes } = await this.maintenance.run(deleteBatch, [now, PURGE_BATCH]);
+      purged += changes;
+      if (changes < PURGE_BATCH) break;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    return purged;
   }
 
   private async readLive(sid: string): Promise<SessionData | null> {

@@ -2,8 +2,9 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * Accounts. Names are unique ignoring case through an index on `lower(name)`, which both
- * databases support and lookups use. `ifNotExists`: a SQLite accounts.db created before
- * migrations ran through Kysely already has the table (with `name ... UNIQUE COLLATE NOCASE`).
+ * databases support and lookups use (0002 replaces it with `name_key`). `ifNotExists`: a SQLite
+ * accounts.db created before migrations ran through Kysely already has the table (with
+ * `name ... UNIQUE COLLATE NOCASE`).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

@@ -126,12 +126,14 @@ const redisUrl = await redisForTests();
 async function killUnderSignInLoad(servers: ServerScope, env: Record<string, string>) {
   const settings = { DATA_DIR: servers.tempDir(), SESSION_SECRET: SECRET, ...env };
   let server = await servers.start(settings);
-  await register(request.agent(server.url), 'loaded');
+  // A name of its own: with Redis, attempt counts are shared with every other run.
+  const name = `loaded-${process.pid}-${Date.now().toString(36)}`;
+  await register(request.agent(server.url), name);
   const answered: request.Agent[] = [];
   let killed = false;
   const attempts = Array.from({ length: 12 }, async () => {
     const browser = request.agent(server.url);
-    const res = await signIn(browser, 'loaded').catch(() => undefined); // in flight at the kill
+    const res = await signIn(browser, name).catch(() => undefined); // in flight at the kill
     if (res?.status !== 303 || killed) return;
     answered.push(browser);
     if (answered.length === 4) {

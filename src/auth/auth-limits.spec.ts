@@ -67,6 +67,17 @@ describe(AuthLimits.name, () => {
     await expect(sut.begin('alice', IP)).rejects.toBeInstanceOf(TooManyAttemptsException);
   });
 
+  it('clears refused checks too once the last of a burst of right passwords succeeds', async () => {
+    const started = (await burst(8)).flatMap((result) =>
+      result.status === 'fulfilled' ? [result.value] : [],
+    );
+    expect(started).toHaveLength(MAX_FAILURES);
+
+    for (const attempt of started) await attempt.succeeded();
+
+    expect((await burst(MAX_FAILURES)).every((result) => result.status === 'fulfilled')).toBe(true);
+  });
+
   it('gives the point back for a check that ended without a verdict', async () => {
     for (let i = 0; i < MAX_FAILURES; i++) await (await sut.begin('alice', IP)).abandoned();
 

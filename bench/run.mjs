@@ -7,23 +7,33 @@
 //   BENCH_TARGETS=a,b     only these targets (app-sqlite, app-memory, app-redis, baseline, baseline-wal)
 //   BENCH_ROWS=1000000    rows for the big-store and purge steps (0 skips them)
 //   BENCH_PURGE_INTERVAL  SESSION_PURGE_INTERVAL of the purge-step server (default 30 s)
+//   BENCH_FLOOD=0         skip the sign-in flood scenario; BENCH_FLOOD=only: nothing else
 //   REDIS_URL             use this Redis for app-redis instead of starting redis-server
 //
 // Each server runs as its own child process, in production mode, on core 0; the load
 // generator (autocannon) runs inside this process, on core 1 (see the re-exec below).
 import { spawnSync } from 'node:child_process';
-import { scrypt } from 'node:crypto';
+import { randomBytes, randomUUID, scrypt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { fixedCookie, send, sessionPool, signInForms } from './lib/http.mjs';
+import {
+  fixedCookie,
+  randomAddress,
+  register,
+  send,
+  sessionPool,
+  signInForms,
+  timedSignIn,
+} from './lib/http.mjs';
 import { is2xx, is2xxOr3xx, is3xx, runLoad, summarize } from './lib/load.mjs';
 import {
   CORES,
   LOAD_CORE,
+  msUntilIdle,
   npmStartCommand,
   PINNING,
   SERVER_CORE,
@@ -32,7 +42,7 @@ import {
   startRedis,
   startServer,
 } from './lib/proc.mjs';
-import { fmtMs, fmtRate, machineInfo, prettify, report } from './lib/report.mjs';
+import { fmtMs, fmtRate, machineInfo, prettify, report, statusCounts } from './lib/report.mjs';
 import {
   countRows,
   firstSidExpiringAt,
@@ -59,6 +69,9 @@ if (PINNING && process.env.BENCH_PINNED !== '1') {
 const ROOT = resolve(import.meta.dirname, '..');
 const APP = join(ROOT, 'dist', 'main.js');
 const AS_NPM_START = npmStartCommand(ROOT);
+// Behind one proxy, as deployed: the right-most X-Forwarded-For entry is the client's address, so
+// the harness can speak for many clients (the app allows 30 credential checks per address a minute).
+const APP_ENV = { ...AS_NPM_START.env, TRUST_PROXY: '1' };
 const BASELINE = join(ROOT, 'bench', 'baseline', 'server.mjs');
 const RESULTS = join(ROOT, 'bench', 'results');
 
@@ -67,15 +80,27 @@ const positive = (raw, fallback) => {
   return raw !== undefined && raw !== '' && Number.isFinite(value) && value >= 0 ? value : fallback;
 };
 const QUICK = process.env.BENCH_QUICK === '1';
+/** BENCH_FLOOD: 'run' the sign-in flood scenario (default), 'skip' it (0), or run 'only' it. */
+const FLOOD = { 0: 'skip', only: 'only' }[process.env.BENCH_FLOOD] ?? 'run';
 const DURATION = QUICK ? 2 : positive(process.env.BENCH_DURATION, 10) || 10;
 const TARGET_WARMUP = QUICK ? 1 : 5;
 const SCENARIO_WARMUP = QUICK ? 1 : 2;
 const POOL = QUICK ? 8 : 32;
-const BIG_ROWS = QUICK ? 0 : Math.floor(positive(process.env.BENCH_ROWS, 1_000_000));
+const BIG_ROWS =
+  QUICK || FLOOD === 'only' ? 0 : Math.floor(positive(process.env.BENCH_ROWS, 1_000_000));
 const SMALL_ROWS = 1000;
 const PURGE_INTERVAL = Math.max(1, Math.floor(positive(process.env.BENCH_PURGE_INTERVAL, 30)));
 const USER = { name: 'bench-user', password: 'correct horse battery' };
 const SCRYPT = { N: 2 ** 14, r: 8, p: 5, maxmem: 64 * 1024 * 1024 };
+const SIGN_IN_CONNECTIONS = 8;
+const FLOOD_CONNECTIONS = 64;
+/** The flood scenario's user: registered first, then signing in from one address per phase. */
+const LEGIT = {
+  name: 'legit-user',
+  password: 'a legitimate password',
+  signIns: 10,
+  addresses: ['192.0.2.1', '192.0.2.2'],
+};
 
 const TARGETS = [
   {
@@ -83,7 +108,7 @@ const TARGETS = [
     label: 'app (sqlite)',
     script: APP,
     ...AS_NPM_START,
-    env: { ...AS_NPM_START.env, SESSION_STORE: 'sqlite' },
+    env: { ...APP_ENV, SESSION_STORE: 'sqlite' },
     ready: '/health',
     db: 'sessions.db',
     app: true,
@@ -95,7 +120,7 @@ const TARGETS = [
     label: 'app (memory)',
     script: APP,
     ...AS_NPM_START,
-    env: { ...AS_NPM_START.env, SESSION_STORE: 'memory' },
+    env: { ...APP_ENV, SESSION_STORE: 'memory' },
     ready: '/health',
     app: true,
   },
@@ -104,7 +129,7 @@ const TARGETS = [
     label: 'app (redis)',
     script: APP,
     ...AS_NPM_START,
-    env: { ...AS_NPM_START.env, SESSION_STORE: 'redis' },
+    env: { ...APP_ENV, SESSION_STORE: 'redis' },
     ready: '/health',
     app: true,
     redis: true,
@@ -130,6 +155,13 @@ const TARGETS = [
 const rows = [];
 const notes = [];
 const say = (text) => process.stderr.write(`[bench] ${text}\n`);
+
+/** Adds a row of the table for `target` (with `result`, or `na`: why not measured). */
+function addRow(target, key, scenario, connections, fields) {
+  const row = { target: target.label, targetId: target.id, key, scenario, connections, ...fields };
+  rows.push(row);
+  return row;
+}
 
 /** The harness's own measurement of one password hash, the floor of a sign-in. */
 async function hashCost() {
@@ -166,12 +198,7 @@ async function benchTarget(target) {
   });
   if (!started.ok) {
     const why = target.redis && !redis && !process.env.REDIS_URL ? '; no redis-server found' : '';
-    rows.push({
-      target: target.label,
-      targetId: target.id,
-      scenario: 'all scenarios',
-      na: `${started.reason}${why}`,
-    });
+    addRow(target, undefined, 'all scenarios', undefined, { na: `${started.reason}${why}` });
     say(`${target.id}: n/a (${started.reason})`);
     await redis?.stop();
     return;
@@ -192,20 +219,12 @@ async function benchTarget(target) {
       expect,
       pid: server.pid,
     });
-    const row = { target: target.label, targetId: target.id, key, scenario, connections, result };
-    rows.push(row);
+    const row = addRow(target, key, scenario, connections, { result });
     await hooks.after?.(row);
     return row;
   }
   const notServed = (key, scenario, connections, reason) =>
-    rows.push({
-      target: target.label,
-      targetId: target.id,
-      key,
-      scenario,
-      connections,
-      na: reason,
-    });
+    addRow(target, key, scenario, connections, { na: reason });
 
   try {
     const pool = await sessionPool(url, POOL, USER.name, USER.password);
@@ -220,6 +239,10 @@ async function benchTarget(target) {
       requestsFor: signedGet,
       expect: () => true,
     });
+    if (FLOOD === 'only') {
+      await signInFlood(target, server, signedGet);
+      return;
+    }
 
     for (const connections of [32, 128]) {
       await measure('get-signed', 'signed-in GET /', connections, signedGet, is2xx);
@@ -300,10 +323,13 @@ async function benchTarget(target) {
     }
 
     // Sign-in: every connection keeps one anonymous visitor's CSRF cookie and form token and
-    // posts valid credentials again and again; each request hashes and creates a session.
-    const forms = await signInForms(url, 32);
+    // posts valid credentials again and again, each time from a new address (so the
+    // per-address limit does not refuse it); each request hashes and creates a session.
+    // 8 connections: on its one core the app hashes one at a time with 8 waiting and refuses
+    // more with 503 (what the sign-in flood measures), so 8 keep its hashing busy.
+    const forms = await signInForms(url, SIGN_IN_CONNECTIONS);
     const signInRequests = (i) => [
-      {
+      eachFromRandomAddress({
         method: 'POST',
         path: '/login',
         headers: withCookie(forms[i % forms.length].cookie, FORM),
@@ -312,14 +338,12 @@ async function benchTarget(target) {
           password: USER.password,
           _csrf: forms[i % forms.length].token,
         }),
-      },
+      }),
     ];
-    // At 32 connections a sign-in waits seconds (its hash, and its SQLite queries, queue behind
-    // the other connections' hashes in libuv's 4-thread pool), and answers come in bursts: a
-    // longer warm-up and window than the other scenarios keep the rate from being one burst more
-    // or less.
+    // A sign-in waits for the hashes ahead of it, and answers come in bursts: a longer warm-up
+    // and window than the other scenarios keep the rate from being one burst more or less.
     const hashMs = await hashCost();
-    await measure('signin', 'sign-in POST /login', 32, signInRequests, is3xx, {
+    await measure('signin', 'sign-in POST /login', SIGN_IN_CONNECTIONS, signInRequests, is3xx, {
       warmup: QUICK ? SCENARIO_WARMUP : 5,
       duration: QUICK ? DURATION : Math.max(20, DURATION),
       after: async (row) => {
@@ -332,16 +356,15 @@ async function benchTarget(target) {
       },
     });
 
+    if (target.app && FLOOD === 'run') await signInFlood(target, server, signedGet);
+
     if (target.bigStore && BIG_ROWS > 0) await bigStore(dbFile, measure, signedGet);
 
     const hwm = peakRssSinceStart(server.pid);
     if (hwm !== undefined)
       notes.push(`${target.label}: highest RSS since start (VmHWM) ${hwm.toFixed(0)} MB.`);
   } catch (error) {
-    rows.push({
-      target: target.label,
-      targetId: target.id,
-      scenario: 'remaining scenarios',
+    addRow(target, undefined, 'remaining scenarios', undefined, {
       na: `harness error: ${error.message}`,
     });
     say(`${target.id}: error ${error.stack}`);
@@ -355,6 +378,142 @@ async function benchTarget(target) {
     }
     await redis?.stop();
   }
+}
+
+/** An autocannon request sent each time from a new random address, with a new `body()` if given. */
+const eachFromRandomAddress = (request, body) => ({
+  ...request,
+  setupRequest: (req) => ({
+    ...req,
+    headers: { ...req.headers, 'x-forwarded-for': randomAddress() },
+    ...(body && { body: body() }),
+  }),
+});
+
+/** The answers a wrong password may get: 401, or refused by a limit (429) or a full line (503). */
+const isRefusal = (status) => status === 401 || status === 429 || status === 503;
+
+/** How a person's timed sign-ins went: "10/10 signed in, median 210 ms, max 260 ms". */
+function signInText(results) {
+  const ok = summarize(results.filter((r) => r.ok).map((r) => r.ms));
+  const refusals = {};
+  for (const { refusals: each } of results)
+    for (const [status, n] of Object.entries(each)) refusals[status] = (refusals[status] ?? 0) + n;
+  return [
+    `${ok.count}/${results.length} signed in`,
+    ok.count && `median ${fmtMs(ok.p50)} ms, max ${fmtMs(ok.max)} ms`,
+    Object.keys(refusals).length && `refused on the way: ${statusCounts(refusals)}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/**
+ * Sign-in flood (SPEC "Abuse resistance"). Twice, for DURATION s after a warm-up: signed-in
+ * GET / at 32 connections while one registered user signs in LEGIT.signIns times in a row from
+ * an address of their own; first alone, then while FLOOD_CONNECTIONS connections post wrong
+ * passwords for random names, each request from a new random address (so each would need a
+ * hash), giving up on a request after 2 s. Then how long the server takes to be idle (< 5% of a
+ * core over 250 ms) once the flood has stopped.
+ */
+async function signInFlood(target, server, signedGet) {
+  const url = server.base;
+  await register(url, LEGIT.name, LEGIT.password, LEGIT.addresses[0]);
+  const forms = await signInForms(url, FLOOD_CONNECTIONS);
+  const flood = (i) => {
+    const { cookie, token } = forms[i % forms.length];
+    const wrong = () =>
+      form({
+        name: `flood-${randomUUID()}`,
+        password: randomBytes(12).toString('hex'),
+        _csrf: token,
+      });
+    return [
+      eachFromRandomAddress(
+        { method: 'POST', path: '/login', headers: withCookie(cookie, FORM) },
+        wrong,
+      ),
+    ];
+  };
+  const phase = async (address, flooding) => {
+    say(
+      `${target.id}: signed-in GET / @32, ${LEGIT.signIns} sign-ins${flooding ? `, flood @${FLOOD_CONNECTIONS}` : ''}`,
+    );
+    let stop;
+    const until = new Promise((done) => (stop = done));
+    const load = { url, warmup: SCENARIO_WARMUP, duration: 3600, pid: server.pid, until };
+    const loads = Promise.all([
+      runLoad({ ...load, connections: 32, requestsFor: signedGet, expect: is2xx }),
+      flooding
+        ? runLoad({
+            ...load,
+            connections: FLOOD_CONNECTIONS,
+            requestsFor: flood,
+            expect: isRefusal,
+            timeout: 2,
+          })
+        : undefined,
+    ]);
+    const signIns = [];
+    try {
+      await sleep(SCENARIO_WARMUP * 1000);
+      const signInAll = async () => {
+        for (let i = 0; i < LEGIT.signIns; i++)
+          signIns.push(await timedSignIn(url, LEGIT.name, LEGIT.password, { address }));
+      };
+      await Promise.all([signInAll(), sleep(DURATION * 1000)]);
+    } finally {
+      stop();
+    }
+    const stoppedAt = performance.now();
+    const [get, floodResult] = await loads;
+    return { get, flood: floodResult, signIns, stoppedAt };
+  };
+
+  const quiet = await phase(LEGIT.addresses[0], false);
+  const flooded = await phase(LEGIT.addresses[1], true);
+  const idleMs = await msUntilIdle(server.pid, { since: flooded.stoppedAt });
+  // A stuck server is idle too: does it answer again?
+  const askedAt = performance.now();
+  const health = await send(url, null, '/health', { timeoutMs: 10_000 }).then(
+    (res) => ({
+      ok: res.status === 200,
+      text: `${res.status} in ${fmtMs(performance.now() - askedAt)} ms`,
+    }),
+    (error) => ({
+      ok: false,
+      text: error.name === 'TimeoutError' ? 'no answer within 10 s' : error.message,
+    }),
+  );
+  addRow(
+    target,
+    'flood-quiet',
+    `signed-in GET /, a user signing in ${LEGIT.signIns} times, no flood`,
+    32,
+    {
+      result: quiet.get,
+      signIns: quiet.signIns,
+      note: `the user: ${signInText(quiet.signIns)}`,
+    },
+  );
+  addRow(target, 'flood-get', 'signed-in GET / during the sign-in flood', 32, {
+    result: flooded.get,
+    signIns: flooded.signIns,
+    note: `${(flooded.get.rps / quiet.get.rps).toFixed(2)} × without; the user: ${signInText(flooded.signIns)}`,
+  });
+  const idle = idleMs === undefined ? 'not within 60 s' : `${(idleMs / 1000).toFixed(2)} s`;
+  addRow(
+    target,
+    'flood',
+    'sign-in flood POST /login (wrong passwords, random names, a new address each, 2 s timeout)',
+    FLOOD_CONNECTIONS,
+    {
+      result: flooded.flood,
+      idleMs,
+      health,
+      note: `answers ${statusCounts(flooded.flood.statuses)}; server idle ${idle} after the flood stopped, then GET /health: ${health.text}`,
+    },
+  );
 }
 
 let lastBigInsertSeconds;
@@ -397,8 +556,15 @@ async function bigStore(dbFile, measure, signedGet) {
  * is already running when they expire and the next timer tick purges them.
  */
 async function benchPurge() {
-  const label = 'app (sqlite)';
   const scenario = `signed-in GET / during the purge of ${BIG_ROWS.toLocaleString('en-US')} expired rows`;
+  const purgeRow = (fields) =>
+    addRow(
+      TARGETS.find((t) => t.id === 'app-sqlite'),
+      'purge',
+      scenario,
+      4,
+      fields,
+    );
   say('purge: starting a sqlite server');
   const started = await startServer({
     name: 'app-sqlite-purge',
@@ -406,21 +572,14 @@ async function benchPurge() {
     ...AS_NPM_START,
     cwd: ROOT,
     env: {
-      ...AS_NPM_START.env,
+      ...APP_ENV,
       SESSION_STORE: 'sqlite',
       SESSION_PURGE_INTERVAL: String(PURGE_INTERVAL),
     },
     readyPath: '/health',
   });
   if (!started.ok) {
-    rows.push({
-      target: label,
-      targetId: 'app-sqlite',
-      key: 'purge',
-      scenario,
-      connections: 4,
-      na: started.reason,
-    });
+    purgeRow({ na: started.reason });
     return;
   }
   const server = started.server;
@@ -507,12 +666,7 @@ async function benchPurge() {
     const duringStats = summarize(during);
     const beforeStats = summarize(before);
     const duration = purgeEnd && purgeStart ? ((purgeEnd - purgeStart) / 1000).toFixed(1) : '?';
-    rows.push({
-      target: label,
-      targetId: 'app-sqlite',
-      key: 'purge',
-      scenario,
-      connections: 4,
+    purgeRow({
       result,
       stall: duringStats.max ?? 0,
       purgeDone: left === 0 && purgeEnd !== undefined,
@@ -528,14 +682,7 @@ async function benchPurge() {
       );
     }
   } catch (error) {
-    rows.push({
-      target: label,
-      targetId: 'app-sqlite',
-      key: 'purge',
-      scenario,
-      connections: 4,
-      na: `harness error: ${error.message}`,
-    });
+    purgeRow({ na: `harness error: ${error.message}` });
     say(`purge: error ${error.stack}`);
   } finally {
     const exit = await server.stop();
@@ -620,7 +767,7 @@ function checks() {
   if (BIG_ROWS === 0)
     add(
       undefined,
-      'throughput with 1,000,000 sessions within 10% of 1,000 — skipped (BENCH_QUICK / BENCH_ROWS=0)',
+      'throughput with 1,000,000 sessions within 10% of 1,000 — skipped (BENCH_QUICK / BENCH_ROWS=0 / BENCH_FLOOD=only)',
     );
   else {
     const why = missing(small, big);
@@ -662,7 +809,8 @@ function checks() {
   }
 
   const purge = find('app-sqlite', 'purge');
-  if (BIG_ROWS === 0) add(undefined, 'purge stall ≤ 50 ms — skipped (BENCH_QUICK / BENCH_ROWS=0)');
+  if (BIG_ROWS === 0)
+    add(undefined, 'purge stall ≤ 50 ms — skipped (BENCH_QUICK / BENCH_ROWS=0 / BENCH_FLOOD=only)');
   else if (missing(purge)) add(undefined, `purge stall ≤ 50 ms — ${missing(purge)}`);
   else if (!purge.purgeDone)
     add(false, `purge stall ≤ 50 ms — the purge did not finish (${purge.note})`);
@@ -703,6 +851,32 @@ function checks() {
     }
   }
 
+  for (const target of TARGETS.filter((t) => t.app && FLOOD !== 'skip')) {
+    const quiet = find(target.id, 'flood-quiet');
+    const during = find(target.id, 'flood-get');
+    const flood = find(target.id, 'flood');
+    const why = missing(quiet, during, flood);
+    if (why) {
+      add(undefined, `${target.label} sign-in flood — ${why}`);
+      continue;
+    }
+    const { result } = flood;
+    add(
+      result.errors === 0,
+      `${target.label} sign-in flood @${flood.connections}: answers ${statusCounts(result.statuses)}${result.timeouts ? `, ${result.timeouts} timed out` : ''}; target only 401/429/503, each within 2 s`,
+    );
+    const signedIn = during.signIns.filter((r) => r.ok);
+    const slowest = Math.max(...during.signIns.map((r) => r.ms));
+    add(
+      signedIn.length === during.signIns.length && slowest <= 3000,
+      `${target.label} a user's sign-ins during the flood: ${signInText(during.signIns)} (without: ${signInText(quiet.signIns)}); target all, each ≤ 3 s`,
+    );
+    add(
+      flood.idleMs !== undefined && flood.idleMs <= 5000 && flood.health.ok,
+      `${target.label} server idle (< 5% CPU over 250 ms) ${flood.idleMs === undefined ? 'not within 60 s' : `${(flood.idleMs / 1000).toFixed(2)} s`} after the flood stopped, then GET /health: ${flood.health.text}; target idle ≤ 5 s ("idle again within seconds") and answering`,
+    );
+  }
+
   const measured = rows.filter((row) => row.result);
   const failing = measured.filter((row) => row.result.errors > 0);
   add(
@@ -719,7 +893,9 @@ async function main() {
   const only = process.env.BENCH_TARGETS?.split(',')
     .map((id) => id.trim())
     .filter(Boolean);
-  const targets = only ? TARGETS.filter((t) => only.includes(t.id)) : TARGETS;
+  const targets = (only ? TARGETS.filter((t) => only.includes(t.id)) : TARGETS).filter(
+    (t) => FLOOD !== 'only' || t.app,
+  );
   say(
     `${QUICK ? 'quick' : 'full'} run: ${DURATION} s per measurement; targets ${targets.map((t) => t.id).join(', ')}`,
   );
@@ -743,6 +919,8 @@ async function main() {
       ? `quick run (BENCH_QUICK=1): ${DURATION} s per measurement, ${POOL} sessions per target, no million-row steps — a smoke test, not numbers to compare`
       : `${DURATION} s per measurement after a ${SCENARIO_WARMUP} s warm-up (${TARGET_WARMUP} s per target first); ${POOL} signed-in sessions per target; sign-in and write loads give each connection its own session`,
   };
+  if (FLOOD === 'only')
+    settings.mode += '; BENCH_FLOOD=only: app targets, sign-in flood scenario only';
   const markdown = await prettify(
     report({ info, settings, rows, checks: checks(), notes, finishedLoad: loadavg()[0] }),
     join(RESULTS, 'latest.md'),

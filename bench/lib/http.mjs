@@ -1,5 +1,8 @@
 // Browser-like set-up requests: a cookie jar, the `_csrf` hidden field, register and sign in
-// through the real forms. Used before each measurement, never during one.
+// through the real forms. Used before each measurement, never during one (except the timed
+// sign-ins of one person during the sign-in flood).
+import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Name → value of the cookies a server has set and not yet expired. */
 export class CookieJar {
@@ -42,9 +45,26 @@ export function csrfField(html) {
   return match?.[1].replace(/&(#x27|#x60|#x3D|amp|lt|gt|quot);/g, (_, entity) => ENTITIES[entity]);
 }
 
-/** One request without following redirects; updates the jar; resolves with status and body. */
-export async function send(base, jar, path, { method = 'GET', form } = {}) {
-  const headers = { accept: 'text/html' };
+/**
+ * Client addresses for a server started with TRUST_PROXY=1 (it takes the X-Forwarded-For entry
+ * as the client's): set-up browsers each get their own in 198.18.0.0/15 (RFC 2544's benchmark
+ * range), so the per-address sign-in limit never refuses the harness's own set-up.
+ */
+export const benchAddress = (i) => `198.18.${(i >> 8) & 255}.${i & 255}`;
+export const randomAddress = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(256)}`;
+const from = (address) => (address ? { 'x-forwarded-for': address } : {});
+
+/**
+ * One request without following redirects; updates the jar; resolves with status, body and
+ * Retry-After. `address`: the client address it claims to come from (X-Forwarded-For).
+ */
+export async function send(
+  base,
+  jar,
+  path,
+  { method = 'GET', form, address, timeoutMs = 30_000 } = {},
+) {
+  const headers = { accept: 'text/html', ...from(address) };
   const cookie = jar?.header();
   if (cookie) headers.cookie = cookie;
   let body;
@@ -57,23 +77,36 @@ export async function send(base, jar, path, { method = 'GET', form } = {}) {
     headers,
     body,
     redirect: 'manual',
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   jar?.update(res);
-  return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+  return {
+    status: res.status,
+    location: res.headers.get('location'),
+    retryAfter: res.headers.get('retry-after'),
+    text: await res.text(),
+  };
 }
 
 const isRedirect = (status) => status >= 300 && status < 400;
 
-/** Posts a form the way a browser does: GET the page, copy its `_csrf` field, POST. */
-async function submitForm(base, jar, path, fields) {
-  const page = await send(base, jar, path);
+/** Opens a form page the way a browser does; resolves with a function that posts the form. */
+async function openForm(base, jar, path, address, timeoutMs) {
+  const page = await send(base, jar, path, { address, timeoutMs });
   if (page.status !== 200) throw new Error(`GET ${path} → ${page.status}`);
   const token = csrfField(page.text);
-  return send(base, jar, path, {
-    method: 'POST',
-    form: token === undefined ? fields : { ...fields, _csrf: token },
-  });
+  return (fields, postTimeoutMs) =>
+    send(base, jar, path, {
+      method: 'POST',
+      form: token === undefined ? fields : { ...fields, _csrf: token },
+      address,
+      timeoutMs: postTimeoutMs,
+    });
+}
+
+/** Posts a form the way a browser does: GET the page, copy its `_csrf` field, POST. */
+async function submitForm(base, jar, path, fields, address) {
+  return (await openForm(base, jar, path, address))(fields);
 }
 
 /**
@@ -86,18 +119,46 @@ async function signedInBrowser(base, jar) {
   return { cookie: jar.header(), token: csrfField(home.text) };
 }
 
-export async function register(base, name, password) {
+export async function register(base, name, password, address) {
   const jar = new CookieJar();
-  const res = await submitForm(base, jar, '/register', { name, password });
+  const res = await submitForm(base, jar, '/register', { name, password }, address);
   if (!isRedirect(res.status)) throw new Error(`POST /register → ${res.status}`);
   return signedInBrowser(base, jar);
 }
 
-export async function signIn(base, name, password) {
+export async function signIn(base, name, password, address) {
   const jar = new CookieJar();
-  const res = await submitForm(base, jar, '/login', { name, password });
+  const res = await submitForm(base, jar, '/login', { name, password }, address);
   if (!isRedirect(res.status)) throw new Error(`POST /login → ${res.status}`);
   return signedInBrowser(base, jar);
+}
+
+/**
+ * A person signing in from `address`: opens the sign-in page and submits it, timed until the
+ * redirect that signs them in. Refused with 503 or 429, they wait the Retry-After (as the page
+ * asks) and submit again, until `giveUpMs` has passed; a page or answer still awaited then counts
+ * as `timeout`. Resolves with `{ ms, ok, refusals }` (status → count).
+ */
+export async function timedSignIn(base, name, password, { address, giveUpMs = 10_000 } = {}) {
+  const started = performance.now();
+  const left = () => Math.max(1, Math.ceil(giveUpMs - (performance.now() - started)));
+  const refusals = {};
+  const outcome = (ok) => ({ ms: performance.now() - started, ok, refusals });
+  try {
+    const post = await openForm(base, new CookieJar(), '/login', address, left());
+    for (;;) {
+      const res = await post({ name, password }, left());
+      if (isRedirect(res.status)) return outcome(true);
+      refusals[res.status] = (refusals[res.status] ?? 0) + 1;
+      const wait = (Number(res.retryAfter) || 1) * 1000;
+      if (![429, 503].includes(res.status) || wait >= left()) return outcome(false);
+      await sleep(wait);
+    }
+  } catch (error) {
+    // No answer in time, no page, no connection: this sign-in failed, and why.
+    refusals[error.name === 'TimeoutError' ? 'timeout' : error.message] = 1;
+    return outcome(false);
+  }
 }
 
 /**
@@ -110,8 +171,9 @@ export async function sessionPool(
   name = 'bench-user',
   password = 'correct horse battery',
 ) {
-  const pool = [await register(base, name, password)];
-  while (pool.length < count) pool.push(await signIn(base, name, password));
+  const pool = [await register(base, name, password, benchAddress(0))];
+  while (pool.length < count)
+    pool.push(await signIn(base, name, password, benchAddress(pool.length)));
   return pool;
 }
 

@@ -263,6 +263,46 @@ export function sampleRss(pid) {
 /** VmHWM: the highest RSS the process has had since it started, in MB. */
 export const peakRssSinceStart = (pid) => readStatus(pid, 'VmHWM');
 
+/** CPU time (utime + stime, all threads) in clock ticks, from the text of /proc/<pid>/stat. */
+export function cpuTicks(stat) {
+  // The command name (field 2) is in parentheses and may itself contain spaces and ")".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Clock ticks per second of /proc times (USER_HZ), 100 on Linux. */
+const TICKS_PER_SECOND = 100;
+
+/** Share of one core used between two samples `{ at (ms), ticks }`. */
+export const cpuShare = (before, after) =>
+  (after.ticks - before.ticks) / TICKS_PER_SECOND / ((after.at - before.at) / 1000);
+
+/**
+ * Samples /proc/<pid>/stat every `intervalMs` until one interval uses less than `idle` of a
+ * core; resolves with the ms from `since` (performance.now()) to the end of that interval, or
+ * undefined after `timeoutMs` or without /proc.
+ */
+export async function msUntilIdle(
+  pid,
+  { since = performance.now(), intervalMs = 250, idle = 0.05, timeoutMs = 60_000 } = {},
+) {
+  const sample = () => {
+    try {
+      return { at: performance.now(), ticks: cpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) };
+    } catch {
+      return undefined;
+    }
+  };
+  let before = sample();
+  while (before && before.at - since < timeoutMs) {
+    await sleep(intervalMs);
+    const after = sample();
+    if (after && cpuShare(before, after) < idle) return after.at - since;
+    before = after;
+  }
+  return undefined;
+}
+
 function words(text) {
   return text.split(/\s+/).filter(Boolean);
 }

@@ -65,15 +65,21 @@ export const fmtMs = (ms) =>
         ? ms.toFixed(1)
         : Math.round(ms).toString();
 
+/** "503×1,234, 401×56": responses by status, most frequent first. */
+export const statusCounts = (counts) =>
+  Object.entries(counts)
+    .toSorted((a, b) => b[1] - a[1])
+    .map(([status, n]) => `${status}×${n.toLocaleString('en-US')}`)
+    .join(', ');
+
 function errorCell(result) {
   if (result.errors === 0) return '0';
-  const parts = Object.entries(result.unexpectedStatuses ?? {}).map(
-    ([status, n]) => `${status}×${n}`,
-  );
-  if (result.timeouts) parts.push(`timeout×${result.timeouts}`);
+  const parts = statusCounts(result.unexpectedStatuses ?? {});
+  const more = [];
+  if (result.timeouts) more.push(`timeout×${result.timeouts}`);
   const other = result.socketErrors - (result.timeouts ?? 0);
-  if (other > 0) parts.push(`socket×${other}`);
-  return `${result.errors} (${parts.join(', ')})`;
+  if (other > 0) more.push(`socket×${other}`);
+  return `${result.errors} (${[parts, ...more].filter(Boolean).join(', ')})`;
 }
 
 const HEADER = [

@@ -9,7 +9,7 @@ import {
   WrongCurrentPasswordException,
 } from './auth.service.js';
 import { AuthLimits, TooManyAttemptsException } from './auth-limits.js';
-import { PasswordHasher } from './password-hasher.js';
+import { HashingBusyException, PasswordHasher } from './password-hasher.js';
 import { NameTakenError, UserStore, type UserAccount } from './user-store.js';
 
 /** Accounts in a Map; names match exactly (ignoring case is the real store's job). */
@@ -116,6 +116,32 @@ describe(AuthService.name, () => {
     await expect(sut.signIn('alice', 'correct horse', CLIENT)).resolves.toMatchObject({
       name: 'alice',
     });
+  });
+
+  it('refuses at once when hashing is busy: nothing counted, no account read', async () => {
+    const busy = new PasswordHasher();
+    busy.assertNotBusy = () => {
+      throw new HashingBusyException();
+    };
+    let reads = 0;
+    users.findByName = async () => {
+      reads++;
+      return undefined;
+    };
+    const limits = new AuthLimits(new MemorySessionStore(new SessionLifetime(SESSION_DEFAULTS)), {
+      attemptsPerMinute: 1,
+    });
+    const limited = new AuthService(users, busy, limits);
+
+    await expect(limited.signIn('alice', 'correct horse', CLIENT)).rejects.toBeInstanceOf(
+      HashingBusyException,
+    );
+    await expect(limited.register('alice', 'correct horse', CLIENT)).rejects.toBeInstanceOf(
+      HashingBusyException,
+    );
+    expect(reads).toBe(0);
+    // The address's one check a minute is still there.
+    await expect(limits.checkAddress(CLIENT.ip)).resolves.toBeUndefined();
   });
 
   it('refuses a taken name with a 409', async () => {

@@ -52,6 +52,7 @@ export class AuthService {
 
   /** Creates the account. Throws `NameTakenException` when the name is in use. */
   async register(name: string, password: string, client: Client): Promise<SessionUser> {
+    this.hasher.assertNotBusy();
     await this.refusalLogged(this.limits.checkAddress(client.ip), 'register-failed');
     const passwordHash = await this.hasher.hash(password, client.signal);
     try {
@@ -99,6 +100,7 @@ export class AuthService {
     failure: 'sign-in-failed' | 'password-change-failed',
     userId?: string,
   ): Promise<UserAccount | undefined> {
+    this.hasher.assertNotBusy();
     await this.refusalLogged(this.limits.checkAddress(client.ip), failure, userId);
     const attempt = await this.refusalLogged(this.limits.begin(name, client.ip), failure, userId);
     let account: UserAccount | undefined;

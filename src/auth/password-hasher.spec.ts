@@ -110,11 +110,13 @@ describe(`${ConcurrencyLimit.name} with a waiting line`, () => {
     const running = [sut.run(first.task), sut.run(first.task), sut.run(first.task)];
     expect(sut.queued).toBe(2);
 
+    expect(sut.full).toBe(true);
     await expect(sut.run(first.task)).rejects.toBeInstanceOf(HashingBusyException);
 
     first.release();
     await Promise.all(running);
     expect(sut.queued).toBe(0);
+    expect(sut.full).toBe(false);
     await expect(sut.run(() => Promise.resolve('ok'))).resolves.toBe('ok');
   });
 

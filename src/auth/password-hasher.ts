@@ -65,9 +65,14 @@ export class ConcurrencyLimit {
     return this.waiting.length;
   }
 
+  /** True when a task run now would be refused. */
+  get full(): boolean {
+    return this.running >= this.limit && this.waiting.length >= this.maxWaiting;
+  }
+
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.running < this.limit) this.running++;
-    else if (this.waiting.length >= this.maxWaiting) throw new HashingBusyException();
+    else if (this.full) throw new HashingBusyException();
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
     try {
       if (signal?.aborted) throw new ClientGoneException();
@@ -117,6 +122,14 @@ export class PasswordHasher {
   /** Requests waiting for a hash right now. */
   get queued(): number {
     return this.slots.queued;
+  }
+
+  /**
+   * Throws `HashingBusyException` when a hash asked for now would be refused, so a request can
+   * be turned away before it costs any other work (store round trips) during a flood.
+   */
+  assertNotBusy(): void {
+    if (this.slots.full) throw new HashingBusyException();
   }
 
   async hash(password: string, signal?: AbortSignal): Promise<string> {

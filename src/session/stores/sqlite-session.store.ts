@@ -8,11 +8,7 @@ import {
   GroupCommitWriter,
   SqliteDatabase,
 } from '../../database/sqlite-database.js';
-import {
-  ATTEMPT_COUNTS_SCHEMA,
-  ATTEMPT_COUNTS_TABLE,
-  SqliteRateLimiter,
-} from '../../database/sqlite-rate-limiter.js';
+import { SqliteAttemptCounts, SqliteRateLimiter } from '../../database/sqlite-rate-limiter.js';
 import type { SessionLifetime } from '../session-lifetime.js';
 import { type Callback, settle } from './callback.js';
 import type {
@@ -52,7 +48,6 @@ const SCHEMA = [
    ALTER TABLE sessions ADD COLUMN user_agent TEXT;
    ALTER TABLE sessions ADD COLUMN ip TEXT;
    CREATE INDEX sessions_owner ON sessions (owner, last_seen) WHERE owner IS NOT NULL;`,
-  ATTEMPT_COUNTS_SCHEMA,
 ];
 
 const PURGE_BATCH = 250;
@@ -87,12 +82,12 @@ export class SqliteSessionStore
   // Not `db`: connect-sqlite3 keeps its facade there, and a parameter property of that name
   // would overwrite it with the raw handle after super() returns. Reads use `database`, writes
   // `writer`, whose connection is its own so reads never see or wait for an open batch.
-  // `maintenance` purges and counts attempts: neither needs an fsync per commit (a purge lost
-  // to a power cut is redone; WAL still keeps counts across a crash of the process).
+  // `maintenance` purges; attempt counts live in a file of their own beside this one.
   private constructor(
     private readonly database: SqliteDatabase,
     private readonly writer: GroupCommitWriter,
     private readonly maintenance: SqliteDatabase,
+    private readonly attempts: SqliteAttemptCounts,
     lifetime: SessionLifetime,
   ) {
     super({ table: 'sessions', db: connectSqliteFacade(database) });
@@ -109,9 +104,19 @@ export class SqliteSessionStore
     try {
       await migrate(db, SCHEMA);
       const writes = await connect(file, 'session write');
+      // Deleting expired rows needs no fsync per commit: a purge lost to a power cut is redone.
       const maintenance = await connect(file, 'session maintenance');
       await maintenance.exec('PRAGMA synchronous = NORMAL');
-      return new SqliteSessionStore(db, new GroupCommitWriter(writes), maintenance, lifetime);
+      const attempts = await SqliteAttemptCounts.open(
+        await connect(attemptsFile(file), 'attempt count'),
+      );
+      return new SqliteSessionStore(
+        db,
+        new GroupCommitWriter(writes),
+        maintenance,
+        attempts,
+        lifetime,
+      );
     } catch (error) {
       await db.close();
       throw error;
@@ -234,19 +239,22 @@ export class SqliteSessionStore
    * counts go the same way. Returns how many sessions went.
    */
   async purgeExpired(now = Date.now()): Promise<number> {
-    const purged = await this.purgeBatches(
-      'DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions WHERE expired <= ? LIMIT ?)',
-      now,
-    );
-    await this.purgeBatches(
-      `DELETE FROM ${ATTEMPT_COUNTS_TABLE} WHERE key IN (SELECT key FROM ${ATTEMPT_COUNTS_TABLE} WHERE expire <= ? LIMIT ?)`,
-      now,
-    );
+    let purged = 0;
+    while (!this.closed) {
+      const { changes } = await this.maintenance.run(
+        'DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions WHERE expired <= ? LIMIT ?)',
+        [now, PURGE_BATCH],
+      );
+      purged += changes;
+      if (changes < PURGE_BATCH) break;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await this.attempts.purgeExpired(now);
     return purged;
   }
 
   attemptCounter({ name, points, duration }: AttemptCounterOptions): SqliteRateLimiter {
-    return new SqliteRateLimiter(this.maintenance, { keyPrefix: name, points, duration });
+    return this.attempts.limiter({ keyPrefix: name, points, duration });
   }
 
   addMergeCheck(check: MergeCheck): void {
@@ -263,24 +271,19 @@ export class SqliteSessionStore
     this.closed = true;
     await this.writer.close();
     await this.maintenance.close();
+    await this.attempts.close();
     await this.database.close();
-  }
-
-  private async purgeBatches(deleteBatch: string, now: number): Promise<number> {
-    let purged = 0;
-    while (!this.closed) {
-      const { changes } = await this.maintenance.run(deleteBatch, [now, PURGE_BATCH]);
-      purged += changes;
-      if (changes < PURGE_BATCH) break;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    return purged;
   }
 
   private async readLive(sid: string): Promise<SessionData | null> {
     const row = await this.liveReads.get(sid);
     return row && row.expired > Date.now() ? this.persistence.decode(row) : null;
   }
+}
+
+/** Where the attempt counts of a sessions file live: `sessions.db` → `sessions-attempts.db`. */
+function attemptsFile(sessionsFile: string): string {
+  return sessionsFile.replace(/(\.db)?$/, '-attempts.db');
 }
 
 /** One connection to the sessions file; errors of statements run without a callback are logged. */

@@ -5,17 +5,19 @@ import { Test } from '@nestjs/testing';
 import hbs from 'hbs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import {
   AuthModule,
   CurrentUser,
+  PasswordHasher,
   Public,
+  SESSION_OPTIONS,
+  SessionModule,
   UserStore,
+  type SessionModuleOptions,
   type SessionUser,
   type UserAccount,
-} from '../src/auth/index.js';
-import { PasswordHasher } from '../src/auth/password-hasher.js';
-import { ConfigModule, ConfigService } from '@nestjs/config';
-import { SESSION_OPTIONS, SessionModule, type SessionModuleOptions } from '../src/session/index.js';
+} from 'nest-session-auth';
 import { signIn } from './utils/forms.js';
 
 /** A team's own user lookup: here, one hard-coded account. */

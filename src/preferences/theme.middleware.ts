@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { SessionService } from '../session/index.js';
+import type { SessionService } from 'nest-session-auth';
 import type { Theme } from './preferences.types.js';
 
 /** What the layout's theme switch offers: the other theme. */

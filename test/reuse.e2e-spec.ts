@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
@@ -9,6 +8,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import {
   AuthModule,
   CurrentUser,
+  DEFAULT_PAGES,
   PasswordHasher,
   Public,
   SESSION_OPTIONS,
@@ -85,9 +85,9 @@ describe('SessionModule + AuthModule dropped into another app', () => {
     }).compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
     // The sign-in pages render the module's views; a team can point this at its own.
-    app.setBaseViewsDir(join(process.cwd(), 'views'));
+    app.setBaseViewsDir(DEFAULT_PAGES.views);
     app.setViewEngine('hbs');
-    hbs.registerPartials(join(process.cwd(), 'views', 'partials'));
+    hbs.registerPartials(DEFAULT_PAGES.partials);
     await app.init();
     agent = () => request.agent(app.getHttpServer());
   });

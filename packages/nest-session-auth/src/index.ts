@@ -4,4 +4,5 @@ export { ErrorPageFilter } from './common/error-page.filter.js';
 export { PrototypedExpressAdapter } from './common/express-adapter.js';
 export type { DatabaseTarget } from './database/database.js';
 export { SqliteDatabase } from './database/sqlite-database.js';
+export { DEFAULT_PAGES } from './pages.js';
 export { KyselyUserStore } from './users/kysely-user.store.js';

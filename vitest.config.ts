@@ -15,6 +15,14 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'nest-session-auth',
+          sequence: { groupOrder: 0 },
+          include: ['packages/nest-session-auth/src/**/*.spec.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'tests',
           sequence: { groupOrder: 0 },
           // Browser specs skip themselves, with a warning, where Chromium is not installed.

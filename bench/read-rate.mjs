@@ -1,13 +1,12 @@
 // Session reads per second through the SQLite store, 32 at a time on one core, as 32 busy
 // connections would ask: the store batches the reads of one event-loop turn into one query.
-// Uses the built store (dist/). Run: npm run build && taskset -c 0 node bench/read-rate.mjs
+// Uses the package's built store. Run: npm run build && taskset -c 0 node bench/read-rate.mjs
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SessionLifetime } from '../dist/session/session-lifetime.js';
-import { SESSION_DEFAULTS } from '../dist/session/session.constants.js';
-import { SqliteSessionStore } from '../dist/session/stores/sqlite-session.store.js';
+import { SESSION_DEFAULTS, SessionLifetime } from 'nest-session-auth';
+import { SqliteSessionStore } from '../packages/nest-session-auth/dist/session/stores/sqlite-session.store.js';
 
 const SESSIONS = 1000;
 const READS = 40_000;

@@ -2,14 +2,12 @@
 // - listing one user's sessions with 1,000,000 sessions in the store (target < 5 ms);
 // - the longest delay of a concurrent session read while a purge of 1,000,000 expired rows
 //   runs (target <= 50 ms).
-// Uses the built store (dist/) on a fresh SQLite file. Run: npm run build && node bench/store-scale.mjs
+// Uses the package's built store on a fresh SQLite file. Run: npm run build && node bench/store-scale.mjs
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteSessionStore } from '../dist/session/stores/sqlite-session.store.js';
-import { SessionLifetime } from '../dist/session/session-lifetime.js';
-import { SESSION_DEFAULTS } from '../dist/session/session.constants.js';
-import { SqliteDatabase } from '../dist/database/sqlite-database.js';
+import { SqliteSessionStore } from '../packages/nest-session-auth/dist/session/stores/sqlite-session.store.js';
+import { SESSION_DEFAULTS, SessionLifetime, SqliteDatabase } from 'nest-session-auth';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const lifetime = new SessionLifetime(SESSION_DEFAULTS);

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import connectSqlite3 from 'connect-sqlite3';
 import session from 'express-session';
 import sqlite3 from 'sqlite3';
-import { SessionLifetime } from '../dist/session/session-lifetime.js';
-import { SESSION_DEFAULTS } from '../dist/session/session.constants.js';
-import { SqliteSessionStore } from '../dist/session/stores/sqlite-session.store.js';
+import { SESSION_DEFAULTS, SessionLifetime } from 'nest-session-auth';
+import { SqliteSessionStore } from '../packages/nest-session-auth/dist/session/stores/sqlite-session.store.js';
 
 const N = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const dir = mkdtempSync(join(tmpdir(), 'nsa-write-cost-'));

@@ -1,17 +1,20 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AuthModule } from './auth/index.js';
+import {
+  AuthModule,
+  ErrorPageFilter,
+  KyselyUserStore,
+  SessionModule,
+  type SessionStoreOptions,
+} from 'nest-session-auth';
 import { CartModule } from './cart/cart.module.js';
-import { ErrorPageFilter } from './common/error-page.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/app-config.module.js';
 import { HealthController } from './health/health.controller.js';
 import { HomeController } from './home/home.controller.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { PreferencesModule } from './preferences/preferences.module.js';
-import { SessionModule, type SessionStoreOptions } from './session/index.js';
-import { KyselyUserStore } from './users/kysely-user.store.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})

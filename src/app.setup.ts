@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import hbs from 'hbs';
 import helmet from 'helmet';
+import { DEFAULT_PAGES } from 'nest-session-auth';
 import type { AppConfig } from './config/app-config.js';
 import { PinoLogger } from './logging/pino-logger.service.js';
 
-/** The project root, from this file (src/ or dist/): the app works from any working directory. */
-const ROOT = join(import.meta.dirname, '..');
+/** The app's own pages (home, cart), from this file (src/ or dist/): any working directory works. */
+const VIEWS = join(import.meta.dirname, '..', 'views');
 
 /** Everything about the HTTP layer that is not a module: main.ts and the e2e tests both call it. */
 export function configureApp(
@@ -28,9 +29,11 @@ export function configureApp(
   );
   app.useBodyParser('urlencoded', { extended: false, limit: '100kb' });
   app.useBodyParser('json', { limit: '100kb' });
-  app.useStaticAssets(join(ROOT, 'public'), { prefix: '/assets/', maxAge: '1h' });
-  app.setBaseViewsDir(join(ROOT, 'views'));
+  app.useStaticAssets(DEFAULT_PAGES.assets, { prefix: '/assets/', maxAge: '1h' });
+  // The app's views first, then the package's: sign-in, sessions, account, error, the layout.
+  app.setBaseViewsDir([VIEWS, DEFAULT_PAGES.views]);
   app.setViewEngine('hbs');
-  hbs.registerPartials(join(ROOT, 'views', 'partials'));
+  hbs.registerPartials(DEFAULT_PAGES.partials);
+  app.setLocal('navLinks', [{ href: '/cart', label: 'Cart' }]);
   return app;
 }

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
-import { PrototypedExpressAdapter } from './common/express-adapter.js';
+import { PrototypedExpressAdapter } from 'nest-session-auth';
 import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import { PinoLogger } from './logging/pino-logger.service.js';

@@ -1,6 +1,6 @@
 import type request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { UserStore } from '../src/auth/index.js';
+import { UserStore } from 'nest-session-auth';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { cookiePair, register, signIn, submitForm } from './utils/forms.js';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Logger } from '@nestjs/common';
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { HashingBusyException, PasswordHasher, Public } from '../src/auth/index.js';
+import { HashingBusyException, PasswordHasher, Public } from 'nest-session-auth';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register } from './utils/forms.js';
 

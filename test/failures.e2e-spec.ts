@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { UserStore } from '../src/auth/index.js';
-import { SESSION_STORE, type ManagedSessionStore } from '../src/session/index.js';
+import { SESSION_STORE, UserStore, type ManagedSessionStore } from 'nest-session-auth';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { register, signIn } from './utils/forms.js';
 

@@ -4,8 +4,7 @@ import { unsign } from 'cookie-signature';
 import type { Request } from 'express';
 // `expect` comes from each test's context (concurrent tests) or the Vitest globals.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { SqliteDatabase } from '../src/database/sqlite-database.js';
-import { SESSION_STORE, type ManagedSessionStore } from '../src/session/index.js';
+import { SESSION_STORE, SqliteDatabase, type ManagedSessionStore } from 'nest-session-auth';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register, setCookie, signIn, cookiePair } from './utils/forms.js';
 

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_STORE, type ManagedSessionStore } from '../src/session/index.js';
-import type { SessionBackend } from '../src/session/stores/session-persistence.js';
+import { SESSION_STORE, type ManagedSessionStore } from 'nest-session-auth';
+import type { SessionBackend } from 'nest-session-auth/testing';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, cookiePair } from './utils/forms.js';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   postgresForTests,
+  redisForTests,
   temporaryDatabase,
   type TemporaryDatabase,
-} from '../src/database/testing/postgres.js';
-import { redisForTests } from '../src/session/stores/testing/services.js';
+} from 'nest-session-auth/testing';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register, signIn, cookiePair } from './utils/forms.js';
 import { TcpProxy } from './utils/tcp-proxy.js';

@@ -1,6 +1,6 @@
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VISITOR_COOKIE } from '../src/session/visitor-cookie.js';
+import { VISITOR_COOKIE } from 'nest-session-auth';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register, setCookie, signIn, submitForm, cookiePair } from './utils/forms.js';
 

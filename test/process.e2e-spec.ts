@@ -3,7 +3,7 @@ import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, describe, it, type TestContext } from 'vitest';
-import { redisForTests } from '../src/session/stores/testing/services.js';
+import { redisForTests } from 'nest-session-auth/testing';
 import { csrfToken, register, signIn } from './utils/forms.js';
 import {
   exitWithin,

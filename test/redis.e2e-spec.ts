@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisForTests } from '../src/session/stores/testing/services.js';
+import { redisForTests } from 'nest-session-auth/testing';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register, signIn, cookiePair } from './utils/forms.js';
 import { OwnRedis } from './utils/redis-server.js';

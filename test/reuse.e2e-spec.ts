@@ -1,21 +1,23 @@
-import { join } from 'node:path';
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import hbs from 'hbs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import {
   AuthModule,
   CurrentUser,
+  DEFAULT_PAGES,
+  PasswordHasher,
   Public,
+  SESSION_OPTIONS,
+  SessionModule,
   UserStore,
+  type SessionModuleOptions,
   type SessionUser,
   type UserAccount,
-} from '../src/auth/index.js';
-import { PasswordHasher } from '../src/auth/password-hasher.js';
-import { ConfigModule, ConfigService } from '@nestjs/config';
-import { SESSION_OPTIONS, SessionModule, type SessionModuleOptions } from '../src/session/index.js';
+} from 'nest-session-auth';
 import { signIn } from './utils/forms.js';
 
 /** A team's own user lookup: here, one hard-coded account. */
@@ -83,9 +85,9 @@ describe('SessionModule + AuthModule dropped into another app', () => {
     }).compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
     // The sign-in pages render the module's views; a team can point this at its own.
-    app.setBaseViewsDir(join(process.cwd(), 'views'));
+    app.setBaseViewsDir(DEFAULT_PAGES.views);
     app.setViewEngine('hbs');
-    hbs.registerPartials(join(process.cwd(), 'views', 'partials'));
+    hbs.registerPartials(DEFAULT_PAGES.partials);
     await app.init();
     agent = () => request.agent(app.getHttpServer());
   });

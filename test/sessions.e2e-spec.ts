@@ -1,6 +1,6 @@
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SESSION_STORE, type ManagedSessionStore } from '../src/session/index.js';
+import { SESSION_STORE, type ManagedSessionStore } from 'nest-session-auth';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register, setCookie, signIn } from './utils/forms.js';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH_DEFAULTS } from '../src/auth/index.js';
-import { redisForTests } from '../src/session/stores/testing/services.js';
+import { AUTH_DEFAULTS } from 'nest-session-auth';
+import { redisForTests } from 'nest-session-auth/testing';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, register, signIn, submitForm } from './utils/forms.js';
 

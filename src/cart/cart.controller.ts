@@ -10,8 +10,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { CurrentUser, type SessionUser } from '../auth/index.js';
-import { SessionService } from '../session/index.js';
+import { CurrentUser, SessionService, type SessionUser } from 'nest-session-auth';
 import { CartService } from './cart.service.js';
 import { addItemSchema, itemIndexSchema } from './dto/cart.schema.js';
 

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import type { SessionData } from 'express-session';
-import type { SessionUser } from '../auth/index.js';
-import { SessionService } from '../session/index.js';
+import { SessionService, type SessionUser } from 'nest-session-auth';
 import type { CartLine } from './cart.types.js';
 
 /** How many items a cart holds. */

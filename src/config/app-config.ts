@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { AUTH_DEFAULTS } from '../auth/auth.constants.js';
-import type { DatabaseTarget } from '../database/database.js';
+import type { DatabaseTarget } from 'nest-session-auth';
+import { AUTH_DEFAULTS } from 'nest-session-auth/defaults';
 import { logLevelSchema, type LogLevel } from '../logging/log-level.js';
 
 /** Thrown for any bad setting; its message is the one line printed before exiting. */

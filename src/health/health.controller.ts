@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Public, UserStore } from '../auth/index.js';
-import { SESSION_STORE, type ManagedSessionStore } from '../session/index.js';
+import { Public, SESSION_STORE, UserStore, type ManagedSessionStore } from 'nest-session-auth';
 
 type Status = 'up' | 'down';
 

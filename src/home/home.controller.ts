@@ -1,5 +1,5 @@
 import { Controller, Get, Render } from '@nestjs/common';
-import { CurrentUser, type SessionUser } from '../auth/index.js';
+import { CurrentUser, type SessionUser } from 'nest-session-auth';
 
 @Controller()
 export class HomeController {

@@ -1,7 +1,6 @@
 import { BadRequestException, Body, Controller, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isSameSitePath, Public } from '../auth/index.js';
-import { SessionService } from '../session/index.js';
+import { isSameSitePath, Public, SessionService } from 'nest-session-auth';
 import { preferencesSchema } from './dto/preferences.schema.js';
 
 /** Preferences anyone may set, signed in or not. */

@@ -1,5 +1,5 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { SessionService } from '../session/index.js';
+import { SessionService } from 'nest-session-auth';
 import { PreferencesController } from './preferences.controller.js';
 import { isTheme } from './preferences.types.js';
 import { exposeTheme } from './theme.middleware.js';

@@ -1,9 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { SessionService } from '../session/index.js';
+import type { SessionService } from 'nest-session-auth';
 import type { Theme } from './preferences.types.js';
 
 /** What the layout's theme switch offers: the other theme. */
 export interface ThemeToggle {
+  /** Where the switch posts: PreferencesController. */
+  action: string;
   theme: Theme;
   label: string;
   /** The page to come back to after switching; only for GET pages, which can be reloaded. */
@@ -23,6 +25,7 @@ export function exposeTheme(sessions: SessionService): RequestHandler {
       themeToggle: {
         enumerable: true,
         get: (): ThemeToggle => ({
+          action: '/preferences',
           ...(theme() === 'dark'
             ? { theme: 'light', label: 'Light theme' }
             : { theme: 'dark', label: 'Dark theme' }),

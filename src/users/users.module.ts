@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.module.js';
-import { KyselyUserStore } from './kysely-user.store.js';
+import { KyselyUserStore } from 'nest-session-auth';
 
 /** Accounts in `DATA_DIR/accounts.db`, or in PostgreSQL when `DATABASE_URL` is set. */
 @Module({

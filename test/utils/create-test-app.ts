@@ -7,9 +7,12 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
-import { PrototypedExpressAdapter } from '../../src/common/express-adapter.js';
+import {
+  PrototypedExpressAdapter,
+  SESSION_STORE,
+  type ManagedSessionStore,
+} from 'nest-session-auth';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
-import { SESSION_STORE, type ManagedSessionStore } from '../../src/session/index.js';
 
 export interface TestApp {
   app: NestExpressApplication;

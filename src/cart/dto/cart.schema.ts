@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INVISIBLE_CHARACTERS } from '../../auth/index.js';
+import { INVISIBLE_CHARACTERS } from 'nest-session-auth';
 
 /** Form fields of `POST /cart/items`. */
 export const addItemSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isSameSitePath } from '../../auth/index.js';
+import { isSameSitePath } from 'nest-session-auth';
 import { THEMES } from '../preferences.types.js';
 
 /** Form fields of `POST /preferences`; `next` is where to go back to, dropped unless same-site. */

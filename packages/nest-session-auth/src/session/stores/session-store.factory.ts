@@ -2,7 +2,6 @@ import type { ResolvedSessionOptions } from '../session-options.interface.js';
 import type { SessionLifetime } from '../session-lifetime.js';
 import type { ManagedSessionStore } from './managed-session-store.js';
 import { MemorySessionStore } from './memory-session.store.js';
-import { RedisSessionStore } from './redis-session.store.js';
 import { SqliteSessionStore } from './sqlite-session.store.js';
 
 /** Builds the store named by the options; the seam where further stores plug in. */
@@ -15,7 +14,10 @@ export async function createSessionStore(
       return new MemorySessionStore(lifetime);
     case 'sqlite':
       return SqliteSessionStore.open(options.store.file, lifetime);
-    case 'redis':
+    case 'redis': {
+      // Loaded only when chosen: redis and connect-redis are optional peer dependencies.
+      const { RedisSessionStore } = await import('./redis-session.store.js');
       return RedisSessionStore.open({ prefix: 'nsa:', ...options.store }, lifetime);
+    }
   }
 }

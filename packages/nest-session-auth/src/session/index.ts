@@ -11,7 +11,7 @@ export { SessionModule } from './session.module.js';
 export { SessionService, type EstablishOptions, type ListedSession } from './session.service.js';
 export { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
 export type { MergeCheck } from './stores/session-persistence.js';
-export type { VisitorValueCheck } from './visitor-cookie.js';
+export { VISITOR_COOKIE, type VisitorValueCheck } from './visitor-cookie.js';
 export type {
   AttemptCounterOptions,
   ManagedSessionStore,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 
 /**
  * A PostgreSQL URL tests may create databases through, or undefined (with a visible note) when
@@ -48,6 +48,8 @@ export async function temporaryDatabase(adminUrl: string): Promise<TemporaryData
 }
 
 async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
+  // Loaded here, not at the top: pg is an optional peer dependency of the package.
+  const { Client } = await import('pg');
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
   try {

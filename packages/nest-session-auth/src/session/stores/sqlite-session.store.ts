@@ -28,7 +28,12 @@ import {
   type StoredSession,
 } from './session-persistence.js';
 
-const ConnectSqliteStore = connectSqlite3(session);
+/**
+ * Typed with the options this file passes, not connect-sqlite3's own option type: that one is
+ * declared in src/types (not shipped), and the package's declarations must not name it.
+ */
+const ConnectSqliteStore: new (options: { table: string; db: object }) => session.Store =
+  connectSqlite3(session);
 const logger = new Logger('SqliteSessionStore');
 
 /**

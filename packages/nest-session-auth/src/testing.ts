@@ -1,0 +1,8 @@
+export {
+  postgresForTests,
+  temporaryDatabase,
+  type TemporaryDatabase,
+} from './database/testing/postgres.js';
+export type { SessionBackend } from './session/stores/session-persistence.js';
+export { redisForTests, uniquePrefix } from './session/stores/testing/services.js';
+export { sessionData, storeCalls } from './session/stores/testing/store-calls.js';

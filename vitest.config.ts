@@ -1,7 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Tests that load the machine (sign-in floods) and measure timing: alone, after the rest. */
 const LOAD_SPECS = 'test/**/*.load-spec.ts';
+
+/** The apps test/consumer installs the packed package into: their own specs are theirs to run. */
+const CONSUMER_FIXTURES = 'test/consumer/fixtures/**';
 
 export default defineConfig({
   test: {
@@ -10,6 +13,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
+    exclude: [...configDefaults.exclude, CONSUMER_FIXTURES],
     hookTimeout: 60_000,
     projects: [
       {

@@ -11,6 +11,7 @@ import { accountsMigrations, type AccountsSchema } from './accounts.schema.js';
  */
 export class KyselyUserStore extends UserStore {
   private static readonly logger = new Logger('AccountsDatabase');
+  private closing?: Promise<void>;
 
   constructor(private readonly db: Kysely<AccountsSchema>) {
     super();
@@ -64,7 +65,13 @@ export class KyselyUserStore extends UserStore {
     await sql`select 1`.execute(this.db);
   }
 
+  /** Closes the database; once, however often it is called. */
   close(): Promise<void> {
-    return this.db.destroy();
+    return (this.closing ??= this.db.destroy());
+  }
+
+  /** Nest calls this on `app.close()`, so the store closes with the app that provides it. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 }

@@ -122,6 +122,17 @@ const REFUSED_REQUESTS: {
   },
 ];
 
+/** One browser's sign-in form: posts these credentials, asking for `accept` in return. */
+async function signInForm(t: TestApp, name: string, password: string) {
+  const browser = t.agent();
+  const form = await browser.get('/login');
+  return (accept: string) =>
+    browser
+      .post('/login')
+      .set('Accept', accept)
+      .send({ name, password, _csrf: csrfToken(form.text) });
+}
+
 describe('when something goes wrong, people get a friendly page and programs get JSON', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -177,13 +188,7 @@ describe('when something goes wrong, people get a friendly page and programs get
 
   it('429: the sign-in form with a message for people, JSON with Retry-After for programs', async () => {
     await register(t.agent(), 'throttled');
-    const browser = t.agent();
-    const form = await browser.get('/login');
-    const attempt = (accept: string) =>
-      browser
-        .post('/login')
-        .set('Accept', accept)
-        .send({ name: 'throttled', password: 'not the password', _csrf: csrfToken(form.text) });
+    const attempt = await signInForm(t, 'throttled', 'not the password');
 
     const first = await attempt('application/json');
     expect(first.status).toBe(401);
@@ -219,13 +224,7 @@ describe('when something goes wrong, people get a friendly page and programs get
       vi.restoreAllMocks();
     });
     const errors = vi.spyOn(Logger.prototype, 'error');
-    const browser = t.agent();
-    const form = await browser.get('/login');
-    const attempt = (accept: string) =>
-      browser
-        .post('/login')
-        .set('Accept', accept)
-        .send({ name: 'busy', password: 'long enough', _csrf: csrfToken(form.text) });
+    const attempt = await signInForm(t, 'busy', 'long enough');
 
     const api = await attempt('application/json');
     expect(api.status).toBe(503);

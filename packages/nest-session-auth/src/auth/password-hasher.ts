@@ -120,12 +120,15 @@ function hashConcurrency(): number {
  */
 export const WAITING_PER_SLOT = 8;
 
-/** The share of the line's places (running and waiting) one client address may hold. */
-const SHARE_PER_CLIENT = 1 / 4;
+/**
+ * The share of the line's places (running and waiting) one client address may hold: room for a
+ * burst of `MAX_FAILURES` guesses, and as much again for everyone else.
+ */
+const SHARE_PER_CLIENT = 1 / 2;
 
 /**
  * Slow, salted password hashes (`scrypt$logN$r$p$salt$key`, base64url), at most one per core at
- * a time with a bounded waiting line, of which one client address holds at most a quarter.
+ * a time with a bounded waiting line, of which one client address holds at most half.
  * `client`: who asks (see `clientOf`); its signal aborts when it leaves.
  */
 @Injectable()

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'pg';
+import { reasonOf } from '../database.js';
 
 /**
  * A PostgreSQL URL tests may create databases through, or undefined (with a visible note) when
@@ -64,9 +65,4 @@ function redacted(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
-}
-
-function reasonOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return reasonOf(error.errors[0]);
-  return error instanceof Error ? error.message || String(error) : String(error);
 }

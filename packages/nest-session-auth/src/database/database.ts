@@ -88,6 +88,14 @@ export function describeDatabase(target: DatabaseTarget): string {
   return `PostgreSQL database ${url.protocol}//${user}${url.host}${url.pathname}`;
 }
 
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return 'the URL given';
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 /** True for an insert refused by a unique index or key, on either database. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;

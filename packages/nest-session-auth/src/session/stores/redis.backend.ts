@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
 import { RateLimiterRedis, RLWrapperTimeouts } from 'rate-limiter-flexible';
+import { redactUrl } from '../../database/database.js';
 import { withDeadline } from './callback.js';
 import { RedisScripts } from './redis-scripts.js';
 import type {
@@ -185,15 +186,4 @@ async function connect(options: RedisBackendOptions): Promise<RedisClientType> {
   }
   started = true;
   return client;
-}
-
-/** Never print a password from the URL. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'REDIS_URL';
-  }
 }

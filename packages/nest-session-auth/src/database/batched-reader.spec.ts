@@ -18,7 +18,7 @@ describe(BatchedReader.name, () => {
       `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199)
        INSERT INTO t SELECT 'k' || i, i FROM n`,
     );
-    sut = new BatchedReader(db, 'SELECT k AS key, v FROM t WHERE k IN');
+    sut = BatchedReader.sqlite(db, 'SELECT k AS key, v FROM t WHERE k IN');
   });
 
   afterEach(async () => {

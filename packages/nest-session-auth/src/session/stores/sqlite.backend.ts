@@ -60,7 +60,7 @@ export class SqliteBackend implements SessionBackend {
     private readonly maintenance: SqliteDatabase,
     private readonly attempts: SqliteAttemptCounts,
   ) {
-    this.reads = new BatchedReader(database, READ);
+    this.reads = BatchedReader.sqlite(database, READ);
   }
 
   /** Opens the file and creates the schema; rejects with the path in the message. */

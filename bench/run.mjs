@@ -179,7 +179,8 @@ const TARGETS = [
 if (process.env.BENCH_BEFORE) {
   for (const store of ['sqlite', 'redis']) {
     const after = TARGETS.find((t) => t.id === `app-${store}`);
-    TARGETS.push({
+    // Right after its "after", so both see the machine in the same state.
+    TARGETS.splice(TARGETS.indexOf(after) + 1, 0, {
       ...after,
       id: `before-${store}`,
       label: `before (${store})`,

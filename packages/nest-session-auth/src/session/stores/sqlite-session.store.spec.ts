@@ -7,6 +7,7 @@ import { SqliteDatabase } from '../../database/sqlite-database.js';
 import { SessionLifetime } from '../session-lifetime.js';
 import type { SessionRecord } from './session-backend.js';
 import { SqliteSessionStore } from './sqlite-session.store.js';
+import { sessionData, storeCalls } from './testing/store-calls.js';
 
 const lifetime = new SessionLifetime({
   idleTimeout: 60,
@@ -28,10 +29,6 @@ function liveRecord(json = '{}'): SessionRecord {
   };
 }
 
-function sessionData(extra: Partial<SessionData> = {}): SessionData {
-  return { cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, ...extra } as SessionData;
-}
-
 const liveSession = () => sessionData({ lastSeen: Date.now() });
 
 /** Calls a callback-style store method and records every call of its callback. */
@@ -45,9 +42,7 @@ function calls<T>(
 }
 
 const set = (sut: SqliteSessionStore, sid: string, data: SessionData) =>
-  new Promise<void>((resolve, reject) =>
-    sut.set(sid, data, (error) => (error ? reject(error as Error) : resolve())),
-  );
+  storeCalls(sut).set(sid, data);
 
 describe(SqliteSessionStore.name, () => {
   let dir: string;

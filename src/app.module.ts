@@ -4,7 +4,6 @@ import { APP_FILTER } from '@nestjs/core';
 import {
   AuthModule,
   ErrorPageFilter,
-  KyselyUserStore,
   SessionModule,
   type SessionStoreOptions,
 } from 'nest-session-auth';
@@ -15,7 +14,6 @@ import { HealthController } from './health/health.controller.js';
 import { HomeController } from './home/home.controller.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { PreferencesModule } from './preferences/preferences.module.js';
-import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
@@ -37,16 +35,15 @@ export class AppModule {
           secureCookies: config.trustProxy !== false,
         }),
         AuthModule.forRoot({
-          imports: [UsersModule],
-          userStore: KyselyUserStore,
+          accounts: config.accountsDatabase,
           attemptsPerMinute: config.authAttemptsPerMinute,
         }),
         PreferencesModule,
         CartModule,
       ],
       controllers: [HomeController, HealthController],
-      // Registered before AuthModule's filter is consulted? No: Nest tries the most specific
-      // @Catch() match first, so this catch-all only sees what AuthFailureFilter does not.
+      // Nest consults global filters last-registered first and AuthModule's come after this
+      // one, so this catch-all sees only what AuthModule's filters do not catch.
       providers: [{ provide: APP_FILTER, useClass: ErrorPageFilter }],
     };
   }

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import hbs from 'hbs';
 import helmet from 'helmet';
-import { DEFAULT_PAGES } from 'nest-session-auth';
+import { setupSessionAuth } from 'nest-session-auth';
 import type { AppConfig } from './config/app-config.js';
 import { PinoLogger } from './logging/pino-logger.service.js';
 
@@ -29,11 +28,10 @@ export function configureApp(
   );
   app.useBodyParser('urlencoded', { extended: false, limit: '100kb' });
   app.useBodyParser('json', { limit: '100kb' });
-  app.useStaticAssets(DEFAULT_PAGES.assets, { prefix: '/assets/', maxAge: '1h' });
   // The app's views first, then the package's: sign-in, sessions, account, error, the layout.
-  app.setBaseViewsDir([VIEWS, DEFAULT_PAGES.views]);
-  app.setViewEngine('hbs');
-  hbs.registerPartials(DEFAULT_PAGES.partials);
+  // main.ts drains and closes on SIGTERM itself (server.ts).
+  setupSessionAuth(app, { views: VIEWS, closeOnSignals: false });
+  app.setLocal('siteName', 'nest-session-auth');
   app.setLocal('navLinks', [{ href: '/cart', label: 'Cart' }]);
   return app;
 }

@@ -249,6 +249,7 @@ describe('when something goes wrong, people get a friendly page and programs get
       statusCode: 400,
       error: 'That request did not make sense',
       message: 'Passwords are at least 8 characters.',
+      errors: { password: 'Passwords are at least 8 characters.' },
     });
   });
 

@@ -6,19 +6,22 @@ import {
   HttpStatus,
   Param,
   Post,
+  Render,
   Req,
   Res,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { CurrentUser, SessionService, type SessionUser } from 'nest-session-auth';
+import {
+  CurrentUser,
+  FormRefusedException,
+  SessionService,
+  type FormPage,
+  type SessionUser,
+} from 'nest-session-auth';
 import { CartService } from './cart.service.js';
 import { addItemSchema, itemIndexSchema } from './dto/cart.schema.js';
 
-interface CartPageState {
-  item?: string;
-  error?: string;
-  message?: string;
-}
+const CART_PAGE: FormPage = { view: 'cart', title: 'Your cart' };
 
 /** The cart: guarded like every route without `@Public()`. */
 @Controller('cart')
@@ -29,8 +32,9 @@ export class CartController {
   ) {}
 
   @Get()
-  show(@CurrentUser() user: SessionUser, @Req() req: Request, @Res() res: Response): void {
-    this.render(req, res, user, HttpStatus.OK);
+  @Render(CART_PAGE.view)
+  show(@CurrentUser() user: SessionUser, @Req() req: Request) {
+    return { title: CART_PAGE.title, items: this.cart.list(req.session, user) };
   }
 
   @Post('items')
@@ -42,8 +46,9 @@ export class CartController {
   ): Promise<void> {
     const form = addItemSchema.safeParse(body);
     if (!form.success) {
-      const error = form.error.issues[0].message;
-      return this.render(req, res, user, HttpStatus.BAD_REQUEST, { item: typed(body), error });
+      const items = this.cart.list(req.session, user);
+      const errors = { item: form.error.issues[0].message };
+      throw FormRefusedException.invalid(CART_PAGE, errors, { item: typed(body), items });
     }
     await this.change(req, res, user, () => this.cart.add(req.session, user, form.data.item));
   }
@@ -78,21 +83,11 @@ export class CartController {
     } catch (error) {
       if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
       await this.sessions.reload(req);
-      return this.render(req, res, user, error.getStatus(), { message: error.message });
+      throw FormRefusedException.from(error, CART_PAGE, {
+        items: this.cart.list(req.session, user),
+      });
     }
     res.redirect(HttpStatus.SEE_OTHER, '/cart');
-  }
-
-  private render(
-    req: Request,
-    res: Response,
-    user: SessionUser,
-    status: number,
-    state: CartPageState = {},
-  ): void {
-    res
-      .status(status)
-      .render('cart', { title: 'Your cart', items: this.cart.list(req.session, user), ...state });
   }
 }
 

@@ -3,7 +3,7 @@ import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { DatabaseTarget } from 'nest-session-auth';
-import { AUTH_DEFAULTS } from 'nest-session-auth/defaults';
+import { AUTH_DEFAULTS, SESSION_DEFAULTS } from 'nest-session-auth/defaults';
 import { logLevelSchema, type LogLevel } from '../logging/log-level.js';
 
 /** Thrown for any bad setting; its message is the one line printed before exiting. */
@@ -152,7 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     production,
     dataDir,
     sessionStore: vars.SESSION_STORE,
-    redisUrl: vars.REDIS_URL || 'redis://127.0.0.1:6379',
+    redisUrl: vars.REDIS_URL || SESSION_DEFAULTS.redisUrl,
     accountsDatabase: accounts,
     sessionSecrets: sessionSecrets(vars.SESSION_SECRET, production, dataDir),
     trustProxy,

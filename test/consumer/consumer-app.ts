@@ -1,13 +1,15 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import semver from 'semver';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
 export const REPO = join(import.meta.dirname, '..', '..');
-const README = join(REPO, 'packages', 'nest-session-auth', 'README.md');
+export const README = join(REPO, 'packages', 'nest-session-auth', 'README.md');
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 /** Runs a command; on failure the error carries its output, so the test says what went wrong. */
@@ -37,6 +39,76 @@ export async function run(
       },
     );
   }
+}
+
+/** Runs a command to its end, whatever its exit code, keeping stdout and stderr apart. */
+export function runToEnd(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * Every package installed for `root` (its dependencies and the peers npm installs with it,
+ * Nest's own aside, and their dependencies) whose `engines.node` excludes `node`, as
+ * `name@version (range)`.
+ */
+export async function enginesExcluding(
+  appDir: string,
+  root: string,
+  node: string,
+): Promise<string[]> {
+  const seen = new Set<string>();
+  const excluding: string[] = [];
+  const visit = async (dir: string, wanted: (pkg: PackageJson) => string[]): Promise<void> => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as PackageJson;
+    const range = pkg.engines?.node;
+    if (range && !semver.satisfies(node, range))
+      excluding.push(`${pkg.name}@${pkg.version} (${range})`);
+    for (const name of wanted(pkg)) {
+      const found = installedAt(appDir, dir, name);
+      if (found) await visit(found, dependencies);
+    }
+  };
+  await visit(join(appDir, 'node_modules', root), (pkg) => [
+    ...dependencies(pkg),
+    ...Object.keys(pkg.peerDependencies ?? {}).filter(
+      (peer) => !peer.startsWith('@nestjs/') && !(peer in (pkg.peerDependenciesMeta ?? {})),
+    ),
+  ]);
+  return excluding;
+}
+
+const dependencies = (pkg: PackageJson) => Object.keys(pkg.dependencies ?? {});
+
+interface PackageJson {
+  name: string;
+  version: string;
+  engines?: { node?: string };
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, unknown>;
+}
+
+/** Where Node would find `name` from `dir`: its own node_modules, then each parent's. */
+function installedAt(appDir: string, dir: string, name: string): string | undefined {
+  for (let at = dir; at.startsWith(appDir); at = dirname(at)) {
+    const candidate = join(at, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (at === appDir) break;
+  }
+  return undefined;
 }
 
 /** `npm pack` of the package, as it would be published (dist/ is built by the global setup). */
@@ -91,8 +163,39 @@ export async function createApp(fixture: string, dir: string, recipe: ReadmeReci
   const pkg = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   await writeFile(file, JSON.stringify({ ...pkg, ...recipe.packageJson }, null, 2));
   for (const [name, body] of recipe.files) await writeFile(join(dir, name), body);
-  // "The SQLite files are created in data/, which must exist."
-  await mkdir(join(dir, 'data'), { recursive: true });
+}
+
+/**
+ * The lines a team writes to follow the README: lines of its files (blank lines and the
+ * `// src/…` line naming the file aside) that the fixture's version of the file does not have,
+ * matched in order (a longest common subsequence, as a diff would).
+ */
+export async function teamLines(fixture: string, recipe: ReadmeRecipe): Promise<number> {
+  let count = 0;
+  for (const [name, body] of recipe.files) {
+    const generated = await readFile(join(FIXTURES, fixture, name), 'utf8').catch(() => '');
+    const ours = codeLines(body).slice(1);
+    count += ours.length - commonLength(codeLines(generated), ours);
+  }
+  return count;
+}
+
+function codeLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+function commonLength(a: string[], b: string[]): number {
+  let previous: number[] = Array.from({ length: b.length + 1 }, () => 0);
+  for (const line of a) {
+    const row = [0];
+    for (let j = 0; j < b.length; j++)
+      row.push(line === b[j] ? previous[j] + 1 : Math.max(previous[j + 1], row[j]));
+    previous = row;
+  }
+  return previous[b.length];
 }
 
 /**

@@ -11,8 +11,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import semver from 'semver';
 import {
   Browser,
+  README,
+  REPO,
+  enginesExcluding,
+  runToEnd,
+  teamLines,
   type ReadmeRecipe,
   type Started,
   createApp,
@@ -50,7 +56,7 @@ async function prepare(name: string, tarball: string, env: NodeJS.ProcessEnv): P
   const t1 = performance.now();
   await run('npm', ['run', 'build'], { cwd: dir });
   const t2 = performance.now();
-  const server = await start(dir, { SESSION_SECRET: SECRET }, '/reports');
+  const server = await start(dir, { SESSION_SECRET: SECRET }, '/me');
   const t3 = performance.now();
   const prepared = {
     dir,
@@ -97,16 +103,16 @@ async function visit(base: string): Promise<void> {
   const browser = new Browser(base);
   const name = `team${Math.random().toString(36).slice(2, 10)}`;
 
-  const html = await browser.get('/reports');
+  const html = await browser.get('/me');
   expect(html.status).toBe(303);
-  expect(html.headers.get('location')).toBe('/login?next=%2Freports');
-  expect((await browser.get('/reports', 'application/json')).status).toBe(401);
+  expect(html.headers.get('location')).toBe('/login?next=%2Fme');
+  expect((await browser.get('/me', 'application/json')).status).toBe(401);
 
-  const about = await browser.get('/about');
-  expect(about.status).toBe(200);
-  expect(await about.text()).toBe('open to everyone');
+  const home = await browser.get('/');
+  expect(home.status).toBe(200);
+  expect(await home.text()).toBe('Hello World!');
 
-  const login = await (await browser.get('/login?next=%2Freports')).text();
+  const login = await (await browser.get('/login?next=%2Fme')).text();
   const stylesheet = /<link rel="stylesheet" href="([^"]+)"/.exec(login)?.[1];
   expect(stylesheet).toBeDefined();
   const css = await browser.get(stylesheet!, 'text/css');
@@ -115,23 +121,23 @@ async function visit(base: string): Promise<void> {
 
   const registered = await browser.submit('/register', '/register', { name, password: PASSWORD });
   expect(registered.status).toBe(303);
-  const reports = await browser.get('/reports', 'application/json');
-  expect(reports.status).toBe(200);
-  expect(await reports.json()).toEqual({ owner: name });
+  const me = await browser.get('/me', 'application/json');
+  expect(me.status).toBe(200);
+  expect(await me.json()).toEqual({ name });
 
   const signedOut = await browser.submit('/logout', '/logout', {});
   expect(signedOut.status).toBe(303);
   expect(signedOut.headers.get('location')).toBe('/login');
-  expect((await browser.get('/reports', 'application/json')).status).toBe(401);
+  expect((await browser.get('/me', 'application/json')).status).toBe(401);
 
-  const signedIn = await browser.submit('/login?next=%2Freports', '/login', {
+  const signedIn = await browser.submit('/login?next=%2Fme', '/login', {
     name,
     password: PASSWORD,
-    next: '/reports',
+    next: '/me',
   });
   expect(signedIn.status).toBe(303);
-  expect(signedIn.headers.get('location')).toBe('/reports');
-  expect((await browser.get('/reports', 'application/json')).status).toBe(200);
+  expect(signedIn.headers.get('location')).toBe('/me');
+  expect((await browser.get('/me', 'application/json')).status).toBe(200);
 }
 
 /** SIGTERM: exit code 0, within 10 s. */
@@ -143,6 +149,24 @@ async function stop(server: Started): Promise<void> {
   ]);
   expect(code === 0 ? 0 : `exit ${code}:\n${server.output()}`).toBe(0);
 }
+
+describe('the README for a team', () => {
+  it('asks for at most 15 lines of its own code, as many as it says', async () => {
+    const lines = await teamLines('esm-app', recipe);
+    const stated = /(\d+) lines of your own code/.exec(await readFile(README, 'utf8'))?.[1];
+    expect(lines).toBeLessThanOrEqual(15);
+    expect(String(lines)).toBe(stated);
+  });
+
+  it('installs nothing that asks for a newer Node.js than the package supports', async () => {
+    const { engines } = JSON.parse(
+      await readFile(join(REPO, 'packages', 'nest-session-auth', 'package.json'), 'utf8'),
+    ) as { engines: { node: string } };
+    const oldest = semver.minVersion(engines.node)!.version;
+    const dir = apps.get('esm-app')!.dir;
+    expect(await enginesExcluding(dir, 'nest-session-auth', oldest)).toEqual([]);
+  });
+});
 
 describe.each(APPS)('a fresh Nest app (%s) with the packed package', (name) => {
   it('serves the guarded and public routes and the default sign-in pages (SQLite store)', async () => {
@@ -160,16 +184,19 @@ describe.each(APPS)('a fresh Nest app (%s) with the packed package', (name) => {
 
   it('refuses to start in production without SESSION_SECRET, in one line, exit 1', async () => {
     const { dir } = apps.get(name)!;
-    const env = { NODE_ENV: 'production', PORT: '0', SESSION_SECRET: undefined };
-    const result = await run('node', ['dist/main.js'], { cwd: dir, env }).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: Error) => ({ code: 1, stderr: error.message }),
-    );
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PORT: '0' };
+    delete env.SESSION_SECRET;
+    const result = await runToEnd(process.execPath, ['dist/main.js'], { cwd: dir, env });
     expect(result.code).toBe(1);
-    // run() puts "node … failed in DIR:", stdout and stderr in the message.
-    const lines = result.stderr.split('\n').slice(1).join('\n').trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/SESSION_SECRET/);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.length === 1 ? 1 : result.stderr).toBe(1);
+    expect(lines[0]).toMatch(/no secret in production\. Set SESSION_SECRET/);
+  });
+
+  it("keeps the app's own generated tests passing (GET / stays public)", async () => {
+    const { dir } = apps.get(name)!;
+    await run('npm', ['test'], { cwd: dir });
+    await run('npm', ['run', 'test:e2e'], { cwd: dir });
   });
 
   it('does the same on the Redis store', async ({ skip }) => {
@@ -186,7 +213,7 @@ describe.each(APPS)('a fresh Nest app (%s) with the packed package', (name) => {
     });
     const moduleFile = join(dir, 'src', 'app.module.ts');
     const source = await readFile(moduleFile, 'utf8');
-    const sqliteStore = /store: \{ type: 'sqlite', file: '[^']+' \}/;
+    const sqliteStore = /store: 'sqlite'/;
     expect(source).toMatch(sqliteStore);
     const prefix = `nsa-consumer-${name}-${process.pid}:`;
     await writeFile(
@@ -197,7 +224,7 @@ describe.each(APPS)('a fresh Nest app (%s) with the packed package', (name) => {
       ),
     );
     await run('npm', ['run', 'build'], { cwd: dir });
-    const server = await start(dir, { SESSION_SECRET: SECRET }, '/reports');
+    const server = await start(dir, { SESSION_SECRET: SECRET }, '/me');
     try {
       await visit(server.base);
     } finally {

@@ -6,3 +6,4 @@ export type { DatabaseTarget } from './database/database.js';
 export { SqliteDatabase } from './database/sqlite-database.js';
 export { DEFAULT_PAGES } from './pages.js';
 export { KyselyUserStore } from './users/kysely-user.store.js';
+export { setupSessionAuth, type SetupOptions } from './setup.js';

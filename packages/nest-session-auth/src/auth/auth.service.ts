@@ -52,9 +52,9 @@ export class AuthService {
 
   /** Creates the account. Throws `NameTakenException` when the name is in use. */
   async register(name: string, password: string, client: Client): Promise<SessionUser> {
-    this.hasher.assertNotBusy();
+    this.hasher.assertNotBusy(client);
     await this.refusalLogged(this.limits.checkAddress(client.ip), 'register-failed');
-    const passwordHash = await this.hasher.hash(password, client.signal);
+    const passwordHash = await this.hasher.hash(password, client);
     try {
       const account = await this.accounts(() => this.users.create(name, passwordHash));
       return { id: account.id, name: account.name };
@@ -84,7 +84,7 @@ export class AuthService {
       user.id,
     );
     if (!(await checked)) throw new WrongCurrentPasswordException();
-    const passwordHash = await this.hasher.hash(newPassword, client.signal);
+    const passwordHash = await this.hasher.hash(newPassword, client);
     await this.accounts(() => this.users.updatePasswordHash(user.id, passwordHash));
   }
 
@@ -100,7 +100,7 @@ export class AuthService {
     failure: 'sign-in-failed' | 'password-change-failed',
     userId?: string,
   ): Promise<UserAccount | undefined> {
-    this.hasher.assertNotBusy();
+    this.hasher.assertNotBusy(client);
     await this.refusalLogged(this.limits.checkAddress(client.ip), failure, userId);
     const attempt = await this.refusalLogged(this.limits.begin(name, client.ip), failure, userId);
     let account: UserAccount | undefined;
@@ -108,7 +108,7 @@ export class AuthService {
     try {
       const found = await this.accounts(() => this.users.findByName(name));
       account = userId === undefined || found?.id === userId ? found : undefined;
-      verified = await this.hasher.verify(password, account?.passwordHash, client.signal);
+      verified = await this.hasher.verify(password, account?.passwordHash, client);
     } catch (error) {
       await attempt.abandoned();
       throw error;

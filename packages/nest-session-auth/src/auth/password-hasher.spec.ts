@@ -110,14 +110,32 @@ describe(`${ConcurrencyLimit.name} with a waiting line`, () => {
     const running = [sut.run(first.task), sut.run(first.task), sut.run(first.task)];
     expect(sut.queued).toBe(2);
 
-    expect(sut.full).toBe(true);
+    expect(sut.isFull()).toBe(true);
     await expect(sut.run(first.task)).rejects.toBeInstanceOf(HashingBusyException);
 
     first.release();
     await Promise.all(running);
     expect(sut.queued).toBe(0);
-    expect(sut.full).toBe(false);
+    expect(sut.isFull()).toBe(false);
     await expect(sut.run(() => Promise.resolve('ok'))).resolves.toBe('ok');
+  });
+
+  it('lets one client hold only its share of the places, so another still gets in', async () => {
+    const sut = new ConcurrencyLimit(1, 8, 3);
+    const first = held();
+    const flooding = [1, 2, 3].map(() => sut.run(first.task, undefined, '10.0.0.1'));
+
+    expect(sut.isFull('10.0.0.1')).toBe(true);
+    await expect(sut.run(first.task, undefined, '10.0.0.1')).rejects.toBeInstanceOf(
+      HashingBusyException,
+    );
+    expect(sut.isFull('10.0.0.2')).toBe(false);
+    const other = sut.run(() => Promise.resolve('in'), undefined, '10.0.0.2');
+
+    first.release();
+    await Promise.all(flooding);
+    await expect(other).resolves.toBe('in');
+    expect(sut.isFull('10.0.0.1')).toBe(false);
   });
 
   it('drops a waiting task whose client left, without starting it', async () => {

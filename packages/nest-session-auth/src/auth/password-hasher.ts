@@ -1,6 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { HttpException, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import type { Client } from './client.js';
 
 /**
  * scrypt with N=2^14, r=8, p=5: one of OWASP's equivalent scrypt settings (as strong as
@@ -48,16 +49,20 @@ export class ClientGoneException extends HttpException {
 
 /**
  * Runs at most `limit` tasks at once; up to `maxWaiting` others wait their turn in arrival
- * order, and any more are refused at once with `HashingBusyException`. A waiting task whose
- * `signal` has aborted (its client left) is dropped when its turn comes, never started.
+ * order, and any more are refused at once with `HashingBusyException`. Tasks may name who asked
+ * (`key`): one asker holds at most `maxPerKey` places, running or waiting, so one client cannot
+ * fill the line for everyone. A waiting task whose `signal` has aborted (its client left) is
+ * dropped when its turn comes, never started.
  */
 export class ConcurrencyLimit {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly held = new Map<string, number>();
 
   constructor(
     private readonly limit: number,
     private readonly maxWaiting = Infinity,
+    private readonly maxPerKey = Infinity,
   ) {}
 
   /** Tasks waiting for a slot. */
@@ -65,24 +70,36 @@ export class ConcurrencyLimit {
     return this.waiting.length;
   }
 
-  /** True when a task run now would be refused. */
-  get full(): boolean {
+  /** True when a task run now (for `key`) would be refused. */
+  isFull(key?: string): boolean {
+    if (key !== undefined && (this.held.get(key) ?? 0) >= this.maxPerKey) return true;
     return this.running >= this.limit && this.waiting.length >= this.maxWaiting;
   }
 
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (this.running < this.limit) this.running++;
-    else if (this.full) throw new HashingBusyException();
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal, key?: string): Promise<T> {
+    if (this.isFull(key)) throw new HashingBusyException();
+    this.hold(key, 1);
     try {
-      if (signal?.aborted) throw new ClientGoneException();
-      return await task();
+      if (this.running < this.limit) this.running++;
+      else await new Promise<void>((resolve) => this.waiting.push(resolve));
+      try {
+        if (signal?.aborted) throw new ClientGoneException();
+        return await task();
+      } finally {
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.running--;
+      }
     } finally {
-      // The slot passes straight to the next waiter, if any.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
+      this.hold(key, -1);
     }
+  }
+
+  private hold(key: string | undefined, change: number): void {
+    if (key === undefined) return;
+    const count = (this.held.get(key) ?? 0) + change;
+    if (count === 0) this.held.delete(key);
+    else this.held.set(key, count);
   }
 }
 
@@ -103,9 +120,13 @@ function hashConcurrency(): number {
  */
 export const WAITING_PER_SLOT = 8;
 
+/** The share of the line's places (running and waiting) one client address may hold. */
+const SHARE_PER_CLIENT = 1 / 4;
+
 /**
  * Slow, salted password hashes (`scrypt$logN$r$p$salt$key`, base64url), at most one per core at
- * a time with a bounded waiting line. `signal`: the request's client left (see `clientOf`).
+ * a time with a bounded waiting line, of which one client address holds at most a quarter.
+ * `client`: who asks (see `clientOf`); its signal aborts when it leaves.
  */
 @Injectable()
 export class PasswordHasher {
@@ -115,7 +136,12 @@ export class PasswordHasher {
 
   constructor() {
     const concurrency = hashConcurrency();
-    this.slots = new ConcurrencyLimit(concurrency, concurrency * WAITING_PER_SLOT);
+    const places = concurrency * (1 + WAITING_PER_SLOT);
+    this.slots = new ConcurrencyLimit(
+      concurrency,
+      concurrency * WAITING_PER_SLOT,
+      Math.max(2, Math.ceil(places * SHARE_PER_CLIENT)),
+    );
     this.decoy = this.hash(randomBytes(16).toString('hex'));
   }
 
@@ -128,23 +154,23 @@ export class PasswordHasher {
    * Throws `HashingBusyException` when a hash asked for now would be refused, so a request can
    * be turned away before it costs any other work (store round trips) during a flood.
    */
-  assertNotBusy(): void {
-    if (this.slots.full) throw new HashingBusyException();
+  assertNotBusy(client?: Client): void {
+    if (this.slots.isFull(client?.ip)) throw new HashingBusyException();
   }
 
-  async hash(password: string, signal?: AbortSignal): Promise<string> {
+  async hash(password: string, client?: Client): Promise<string> {
     const { logN, r, p } = PARAMS;
     const salt = randomBytes(SALT_LENGTH);
-    const key = await this.slots.run(() => derive(password, salt, logN, r, p), signal);
+    const key = await this.slots.run(
+      () => derive(password, salt, logN, r, p),
+      client?.signal,
+      client?.ip,
+    );
     return ['scrypt', logN, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
   }
 
   /** Constant-time check; `undefined` stands for an unknown account and always fails. */
-  async verify(
-    password: string,
-    stored: string | undefined,
-    signal?: AbortSignal,
-  ): Promise<boolean> {
+  async verify(password: string, stored: string | undefined, client?: Client): Promise<boolean> {
     const encoded = stored ?? (await this.decoy);
     const [scheme, logN, r, p, salt, key] = encoded.split('$');
     if (scheme !== 'scrypt' || !salt || !key) return false;
@@ -155,7 +181,8 @@ export class PasswordHasher {
         derive(password, Buffer.from(salt, 'base64url'), Number(logN), Number(r), Number(p)).catch(
           () => Buffer.alloc(0),
         ),
-      signal,
+      client?.signal,
+      client?.ip,
     );
     return (
       stored !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected)

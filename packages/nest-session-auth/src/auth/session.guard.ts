@@ -8,9 +8,17 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 
+/** Thrown by `SessionGuard` for a signed-out request to a guarded route (401). */
+export class SignInRequiredException extends UnauthorizedException {
+  constructor() {
+    super('Sign in to continue.');
+  }
+}
+
 /**
- * Global guard (registered by AuthModule): every route needs a signed-in session unless
- * marked `@Public()`. Sets `req.user` (and `user` for views) whenever there is one.
+ * Registered for every route by AuthModule (unless `globalGuard: false`; then put it on
+ * controllers with `@UseGuards(SessionGuard)`): a route needs a signed-in session unless marked
+ * `@Public()`. Sets `req.user` (and `user` for views) whenever there is one.
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
@@ -33,6 +41,6 @@ export class SessionGuard implements CanActivate {
     ) {
       return true;
     }
-    throw new UnauthorizedException('Sign in to continue.');
+    throw new SignInRequiredException();
   }
 }

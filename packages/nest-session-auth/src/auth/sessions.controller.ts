@@ -2,6 +2,7 @@ import {
   Controller,
   Get,
   HttpStatus,
+  Inject,
   NotFoundException,
   Param,
   Post,
@@ -13,6 +14,7 @@ import {
 import type { Request } from 'express';
 import { SessionService, type ListedSession } from '../session/index.js';
 import { logAuthEvent } from './auth-events.js';
+import { AUTH_ROUTES, type AuthRoutes } from './auth.constants.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { describeDevice } from './describe-device.js';
 import { readableTime, type ReadableTime } from './readable-time.js';
@@ -33,10 +35,13 @@ const CONFIRMATIONS = new Map([
   ['others', 'Your other sessions were ended.'],
 ]);
 
-/** "Your sessions": where the signed-in user is signed in, and ending those sessions. */
-@Controller('sessions')
+/** "Your sessions" (mounted at `routes.sessions`): where the signed-in user is signed in, and ending those sessions. */
+@Controller()
 export class SessionsController {
-  constructor(private readonly sessions: SessionService) {}
+  constructor(
+    private readonly sessions: SessionService,
+    @Inject(AUTH_ROUTES) private readonly routes: AuthRoutes,
+  ) {}
 
   @Get()
   @Render('sessions')
@@ -54,22 +59,24 @@ export class SessionsController {
   }
 
   @Post('revoke-others')
-  @Redirect('/sessions?revoked=others', HttpStatus.SEE_OTHER)
-  async revokeOthers(@Req() req: Request, @CurrentUser('id') user: string): Promise<void> {
+  @Redirect(undefined, HttpStatus.SEE_OTHER)
+  async revokeOthers(@Req() req: Request, @CurrentUser('id') user: string) {
     const ended = await this.sessions.revokeOthers(req);
     logAuthEvent('sessions-revoked', user, { endedSessions: ended });
+    return { url: `${this.routes.sessions}?revoked=others` };
   }
 
   /** Another owner's handle, an unknown one and the current session all look the same: 404. */
   @Post(':handle/revoke')
-  @Redirect('/sessions?revoked=1', HttpStatus.SEE_OTHER)
+  @Redirect(undefined, HttpStatus.SEE_OTHER)
   async revoke(
     @Req() req: Request,
     @Param('handle') handle: string,
     @CurrentUser('id') user: string,
-  ): Promise<void> {
+  ) {
     if (!(await this.sessions.revoke(req, handle))) throw new NotFoundException('No such session.');
     logAuthEvent('session-revoked', user);
+    return { url: `${this.routes.sessions}?revoked=1` };
   }
 }
 

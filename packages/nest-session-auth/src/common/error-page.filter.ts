@@ -8,20 +8,8 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { wantsJson } from '../auth/index.js';
-
-const TITLES: Record<number, string> = {
-  400: 'That request did not make sense',
-  401: 'Not signed in',
-  403: 'Not allowed',
-  404: 'Page not found',
-  409: 'Already in use',
-  413: 'That was too much data',
-  415: 'Not accepted',
-  429: 'Slow down',
-  500: 'Something went wrong',
-  503: 'Temporarily unavailable',
-};
+import { wantsJson } from './wants-json.js';
+import { errorTitle } from './error-titles.js';
 
 const SORRY = 'Something went wrong on our side. Please try again in a moment.';
 
@@ -56,9 +44,11 @@ export class ErrorPageFilter implements ExceptionFilter {
       res.end();
       return;
     }
-    if (status === HttpStatus.SERVICE_UNAVAILABLE && !res.hasHeader('Retry-After'))
+    const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+    else if (status === HttpStatus.SERVICE_UNAVAILABLE && !res.hasHeader('Retry-After'))
       res.setHeader('Retry-After', '5');
-    const title = TITLES[status] ?? (status >= 500 ? TITLES[500] : TITLES[400]);
+    const title = errorTitle(status);
     if (wantsJson(req)) {
       res.status(status).json({ statusCode: status, error: title, message });
     } else {

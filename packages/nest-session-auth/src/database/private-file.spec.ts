@@ -39,9 +39,20 @@ describe(createPrivateFile.name, () => {
     expect(readFileSync(file, 'utf8')).toBe('data');
   });
 
+  it('creates missing folders, owner only', async () => {
+    const file = join(dir, 'data', 'sub', 'x.db');
+
+    await createPrivateFile(file);
+
+    expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'data', 'sub')).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('rejects with the code when the file cannot be created', async () => {
-    await expect(createPrivateFile(join(dir, 'no-such-dir', 'x.db'))).rejects.toMatchObject({
-      code: 'ENOENT',
+    writeFileSync(join(dir, 'a-file'), '');
+    await expect(createPrivateFile(join(dir, 'a-file', 'x.db'))).rejects.toMatchObject({
+      code: 'EEXIST',
     });
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -54,10 +54,11 @@ describe(SqliteDatabase.name, () => {
   });
 
   it('names the file it cannot create', async () => {
-    const file = join(dir, 'no-such-dir', 'x.db');
+    writeFileSync(join(dir, 'a-file'), '');
+    const file = join(dir, 'a-file', 'x.db');
 
     await expect(SqliteDatabase.open(file, () => undefined)).rejects.toThrow(
-      `cannot open SQLite database ${file}: ENOENT`,
+      `cannot open SQLite database ${file}: EEXIST`,
     );
   });
 

@@ -1,5 +1,6 @@
 import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { match } from 'path-to-regexp';
 import { AnonymousCsrf } from './anonymous-csrf.js';
 import { isMaskedToken, maskToken, newCsrfToken } from './csrf-token.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
@@ -19,9 +20,11 @@ export const CSRF_FIELD = '_csrf';
 @Injectable()
 export class CsrfService {
   private readonly anonymous: AnonymousCsrf;
+  private readonly excluded: Array<(path: string) => unknown>;
 
   constructor(@Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions) {
     this.anonymous = new AnonymousCsrf(options);
+    this.excluded = options.csrf.exclude.map((pattern) => match(pattern, { decode: false }));
   }
 
   /**
@@ -44,9 +47,12 @@ export class CsrfService {
     next();
   };
 
-  /** Express middleware: 403 for a state-changing request without a valid token. */
+  /**
+   * Express middleware: 403 for a state-changing request without a valid token, in the form
+   * field or, from scripts, the `X-CSRF-Token` header; paths in `csrf.exclude` pass.
+   */
   readonly protect = (req: Request, _res: Response, next: NextFunction): void => {
-    if (SAFE_METHODS.has(req.method) || this.isValid(req)) next();
+    if (SAFE_METHODS.has(req.method) || this.isExcluded(req) || this.isValid(req)) next();
     else
       next(
         new ForbiddenException(
@@ -54,6 +60,13 @@ export class CsrfService {
         ),
       );
   };
+
+  /** By the full path: Nest mounts this middleware on a pattern, which leaves `req.path` as `/`. */
+  private isExcluded(req: Request): boolean {
+    if (this.excluded.length === 0) return false;
+    const path = req.originalUrl.split('?', 1)[0];
+    return this.excluded.some((matches) => matches(path));
+  }
 
   private isValid(req: Request): boolean {
     const token = isStoredSession(req)

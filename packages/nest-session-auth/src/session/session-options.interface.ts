@@ -20,18 +20,25 @@ export type SessionStoreOptions =
   NamedSessionStore | SessionBackend | (() => SessionBackend | Promise<SessionBackend>);
 
 export interface SessionModuleOptions {
-  /** Signing secrets: the first signs new cookies, all verify (rotation). */
-  secret: string | string[];
+  /**
+   * Signing secrets: the first signs new cookies, all verify (rotation). Left out, the
+   * comma-separated list in `SESSION_SECRET`; with neither, an error in production
+   * (`NODE_ENV=production`) and elsewhere a random secret per process.
+   * @default process.env.SESSION_SECRET?.split(',')
+   */
+  secret?: string | string[];
   /**
    * Session cookie name; a neutral one does not advertise the framework.
    * @default 'sid'
    */
   name?: string;
   /**
-   * A named store, or any object implementing `SessionBackend` (or a function returning one).
+   * A named store (its name alone, `'sqlite'`, `'redis'` or `'memory'`, takes its defaults:
+   * `data/sessions.db`, `redis://127.0.0.1:6379`), or any object implementing `SessionBackend`
+   * (or a function returning one).
    * @default { type: 'memory' }
    */
-  store?: SessionStoreOptions;
+  store?: SessionStoreOptions | Exclude<NamedSessionStore['type'], 'postgres'>;
   /**
    * Seconds of inactivity after which a browser session (no "remember me") ends.
    * @default 7200
@@ -58,9 +65,24 @@ export interface SessionModuleOptions {
    * @default false
    */
   secureCookies?: boolean;
+  /** CSRF protection, which every state-changing request passes unless excluded here. */
+  csrf?: CsrfOptions;
+}
+
+export interface CsrfOptions {
+  /**
+   * Paths that take no CSRF token, such as webhooks signed by their sender, as route patterns
+   * (`'/webhooks/{*path}'`, `'/hooks/:provider'`).
+   * @default []
+   */
+  exclude?: string[];
 }
 
 /** Options with every default applied and the secrets as a list. */
-export type ResolvedSessionOptions = Required<Omit<SessionModuleOptions, 'secret'>> & {
+export type ResolvedSessionOptions = Required<
+  Omit<SessionModuleOptions, 'secret' | 'csrf' | 'store'>
+> & {
+  store: SessionStoreOptions;
   secrets: string[];
+  csrf: Required<CsrfOptions>;
 };

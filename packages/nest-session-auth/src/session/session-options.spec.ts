@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionModuleOptions } from './session-options.interface.js';
-import { resolveSessionOptions } from './session-options.js';
+import { MissingSecretError, resolveSessionOptions } from './session-options.js';
 
 describe(resolveSessionOptions.name, () => {
   it('applies every default when only a secret is given', () => {
@@ -38,13 +38,42 @@ describe(resolveSessionOptions.name, () => {
 
   it.each([
     ['an empty string', ''],
-    ['an empty list', []],
     ['a list with an empty entry', ['s', '']],
-    ['a missing secret', undefined],
   ])('rejects %s as secret, naming the rule', (_, secret) => {
     expect(() => resolveSessionOptions({ secret } as SessionModuleOptions)).toThrow(
-      new TypeError('SessionModule: secret must be a non-empty string or a non-empty list of them'),
+      new TypeError('SessionModule: secret must be a non-empty string or a list of them'),
     );
+  });
+
+  it.each([
+    ['no secret', undefined],
+    ['an empty list', []],
+  ])('refuses %s in production, in one line naming SESSION_SECRET', (_, secret) => {
+    const refusal = (() => {
+      try {
+        resolveSessionOptions({ secret }, { NODE_ENV: 'production' });
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(MissingSecretError);
+    expect(refusal?.message).toMatch(/SESSION_SECRET/);
+    expect(refusal?.stack).not.toContain('\n');
+  });
+
+  it('reads the secrets from SESSION_SECRET when given none', () => {
+    const env = { NODE_ENV: 'production', SESSION_SECRET: 'new,old' };
+    expect(resolveSessionOptions({}, env).secrets).toEqual(['new', 'old']);
+    expect(resolveSessionOptions({ secret: 'given' }, env).secrets).toEqual(['given']);
+  });
+
+  it('signs with a random secret of its own outside production when given none', () => {
+    const first = resolveSessionOptions({}, {}).secrets;
+    const second = resolveSessionOptions({}, {}).secrets;
+
+    expect(first).toHaveLength(1);
+    expect(first[0].length).toBeGreaterThanOrEqual(32);
+    expect(second[0]).not.toBe(first[0]);
   });
 
   it.each([

@@ -1,5 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { SESSION_DEFAULTS } from './session.constants.js';
-import type { ResolvedSessionOptions, SessionModuleOptions } from './session-options.interface.js';
+import type {
+  ResolvedSessionOptions,
+  SessionModuleOptions,
+  SessionStoreOptions,
+} from './session-options.interface.js';
 import { isSessionBackend } from './stores/session-backend.js';
 
 const STORE_TYPES: readonly string[] = ['memory', 'sqlite', 'redis', 'postgres'];
@@ -15,21 +21,16 @@ const POSITIVE_SECONDS = [
 ] as const;
 
 /** Applies defaults and rejects options that cannot work, naming the rule broken. */
-export function resolveSessionOptions(options: SessionModuleOptions): ResolvedSessionOptions {
-  const secrets = Array.isArray(options.secret) ? options.secret : [options.secret];
-  if (
-    secrets.length === 0 ||
-    secrets.some((secret) => typeof secret !== 'string' || secret === '')
-  ) {
-    throw new TypeError(
-      'SessionModule: secret must be a non-empty string or a non-empty list of them',
-    );
-  }
+export function resolveSessionOptions(
+  options: SessionModuleOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedSessionOptions {
   const resolved: ResolvedSessionOptions = {
     ...SESSION_DEFAULTS,
-    store: { type: 'memory' },
     ...withoutUndefined(options),
-    secrets,
+    store: storeOf(options.store),
+    secrets: secretsOf(options.secret ?? env.SESSION_SECRET?.split(','), env),
+    csrf: { exclude: [], ...options.csrf },
   };
   for (const key of POSITIVE_SECONDS) {
     if (!Number.isInteger(resolved[key]) || resolved[key] <= 0) {
@@ -52,6 +53,48 @@ export function resolveSessionOptions(options: SessionModuleOptions): ResolvedSe
     );
   }
   return resolved;
+}
+
+/** The store's options; a name alone means its defaults. */
+function storeOf(store: SessionModuleOptions['store']): SessionStoreOptions {
+  switch (store) {
+    case undefined:
+    case 'memory':
+      return { type: 'memory' };
+    case 'sqlite':
+      return { type: 'sqlite', file: SESSION_DEFAULTS.sqliteFile };
+    case 'redis':
+      return { type: 'redis', url: SESSION_DEFAULTS.redisUrl };
+    default:
+      return store;
+  }
+}
+
+/**
+ * The signing secrets. None given: outside production a random one, so a new app runs at once
+ * (its sessions end when the process restarts); in production, an error of one line.
+ */
+function secretsOf(secret: SessionModuleOptions['secret'], env: NodeJS.ProcessEnv): string[] {
+  const secrets = secret === undefined ? [] : Array.isArray(secret) ? secret : [secret];
+  if (secrets.some((one) => typeof one !== 'string' || one === '')) {
+    throw new TypeError('SessionModule: secret must be a non-empty string or a list of them');
+  }
+  if (secrets.length > 0) return secrets;
+  if (env.NODE_ENV === 'production') throw new MissingSecretError();
+  new Logger('SessionModule').warn(
+    'no secret given: signing with a random one, so sessions end when the process stops. Set SESSION_SECRET.',
+  );
+  return [randomBytes(32).toString('base64url')];
+}
+
+/** Without a stack: Nest prints a start-up error with its stack, and this one needs one line. */
+export class MissingSecretError extends Error {
+  constructor() {
+    super(
+      'SessionModule: no secret in production. Set SESSION_SECRET (one or more comma-separated secrets; the first signs) or pass `secret`.',
+    );
+    this.stack = `${this.name}: ${this.message}`;
+  }
 }
 
 function withoutUndefined<T extends object>(options: T): Partial<T> {

@@ -18,6 +18,10 @@ export const SESSION_DEFAULTS = {
   absoluteTimeout: 7_776_000,
   purgeInterval: 900,
   secureCookies: false,
+  /** The file of `store: 'sqlite'`. */
+  sqliteFile: 'data/sessions.db',
+  /** The server of `store: 'redis'`. */
+  redisUrl: 'redis://127.0.0.1:6379',
   csrfCookieName: 'csrf',
   visitorCookieName: 'visitor',
 } as const;

@@ -80,7 +80,7 @@ describe(SessionModule.name, () => {
   });
 
   it('forRoot: fails to compile with invalid options, naming the rule', async () => {
-    await expect(compile(SessionModule.forRoot({ secret: [] }))).rejects.toThrow(
+    await expect(compile(SessionModule.forRoot({ secret: [''] }))).rejects.toThrow(
       /secret must be a non-empty/,
     );
   });

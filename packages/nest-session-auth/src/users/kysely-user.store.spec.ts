@@ -305,7 +305,7 @@ describe(`${KyselyUserStore.name} when the database cannot be reached`, () => {
   });
 
   it('names the SQLite file it cannot open', async () => {
-    const file = join(tmpdir(), 'nsa-no-such-dir', 'sub', 'accounts.db');
+    const file = '/dev/null/accounts.db';
 
     await expect(KyselyUserStore.open({ type: 'sqlite', file })).rejects.toThrow(
       `cannot use SQLite database ${file}: `,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import { accountNameKey, NameTakenError, UserStore, type UserAccount } from '../auth/index.js';
+import { accountNameKey } from '../auth/account-name.js';
+import { NameTakenError, UserStore, type UserAccount } from '../auth/user-store.js';
 import { isUniqueViolation, openDatabase, type DatabaseTarget } from '../database/database.js';
 import { accountsMigrations, type AccountsSchema } from './accounts.schema.js';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INVISIBLE_CHARACTERS } from '../account-name.js';
+import type { FieldErrors } from '../form-refusal.js';
 
 /** Kept as typed for display, trimmed and in NFC; `accountNameKey` decides which names are one. */
 const name = z
@@ -41,11 +42,6 @@ export const loginSchema = registerSchema.extend({
 
 export type RegisterForm = z.infer<typeof registerSchema>;
 export type LoginForm = z.infer<typeof loginSchema>;
-
-/** Messages by field name, the first problem of each field. */
-export type FieldErrors = Partial<
-  Record<'name' | 'password' | 'current_password' | 'new_password', string>
->;
 
 export function fieldErrors(error: z.ZodError): FieldErrors {
   const errors: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { accountNameKey } from '../../auth/index.js';
+import { accountNameKey } from '../../auth/account-name.js';
 
 /** The table as this step finds it; later steps may change it, this step must not. */
 interface Schema {

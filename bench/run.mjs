@@ -4,11 +4,16 @@
 //
 //   BENCH_DURATION=10     seconds per measurement (default 10)
 //   BENCH_QUICK=1         2 s measurements, 8 sessions, no 1,000,000-session steps (smoke test)
-//   BENCH_TARGETS=a,b     only these targets (app-sqlite, app-memory, app-redis, baseline, baseline-wal)
+//   BENCH_TARGETS=a,b     only these targets (app-sqlite, app-memory, app-redis, app-postgres,
+//                         baseline, baseline-wal, baseline-pg)
 //   BENCH_ROWS=1000000    rows for the big-store and purge steps (0 skips them)
 //   BENCH_PURGE_INTERVAL  SESSION_PURGE_INTERVAL of the purge-step server (default 30 s)
 //   BENCH_FLOOD=0         skip the sign-in flood scenario; BENCH_FLOOD=only: nothing else
 //   REDIS_URL             use this Redis for app-redis instead of starting redis-server
+//   BENCH_BEFORE=DIR      also bench the app built in DIR (another checkout, built) on SQLite and
+//                         Redis, as before-sqlite and before-redis, for before/after ratios
+//   BENCH_POSTGRES_URL    the PostgreSQL server app-postgres and baseline-pg each get a fresh
+//                         database on (default postgres://postgres@127.0.0.1:5432/postgres)
 //
 // Each server runs as its own child process, in production mode, on core 0; the load
 // generator (autocannon) runs inside this process, on core 1 (see the re-exec below).
@@ -135,6 +140,16 @@ const TARGETS = [
     redis: true,
   },
   {
+    id: 'app-postgres',
+    label: 'app (postgres)',
+    script: APP,
+    ...AS_NPM_START,
+    env: { ...APP_ENV, SESSION_STORE: 'postgres' },
+    ready: '/health',
+    app: true,
+    pgTable: 'sessions',
+  },
+  {
     id: 'baseline',
     label: 'baseline (rollback journal)',
     script: BASELINE,
@@ -150,7 +165,31 @@ const TARGETS = [
     ready: '/login',
     db: 'sessions.db',
   },
+  {
+    id: 'baseline-pg',
+    label: 'baseline (connect-pg-simple)',
+    script: BASELINE,
+    env: { BASELINE_STORE: 'pg' },
+    ready: '/login',
+    pgTable: 'session',
+  },
 ];
+
+// The same app built from another checkout, on the stores a refactor must not slow down.
+if (process.env.BENCH_BEFORE) {
+  for (const store of ['sqlite', 'redis']) {
+    const after = TARGETS.find((t) => t.id === `app-${store}`);
+    // Right after its "after", so both see the machine in the same state.
+    TARGETS.splice(TARGETS.indexOf(after) + 1, 0, {
+      ...after,
+      id: `before-${store}`,
+      label: `before (${store})`,
+      script: join(resolve(process.env.BENCH_BEFORE), 'dist', 'main.js'),
+      revisions: false,
+      bigStore: false,
+    });
+  }
+}
 
 const rows = [];
 const notes = [];
@@ -187,6 +226,8 @@ async function benchTarget(target) {
       env.REDIS_URL = redis?.url ?? 'redis://127.0.0.1:6379';
     }
   }
+  const database = target.pgTable ? await startDatabase(target.id) : undefined;
+  if (database) env.DATABASE_URL = database.url;
   say(`${target.id}: starting`);
   const started = await startServer({
     name: target.id,
@@ -201,6 +242,7 @@ async function benchTarget(target) {
     addRow(target, undefined, 'all scenarios', undefined, { na: `${started.reason}${why}` });
     say(`${target.id}: n/a (${started.reason})`);
     await redis?.stop();
+    await database?.drop();
     return;
   }
   const server = started.server;
@@ -249,7 +291,11 @@ async function benchTarget(target) {
     }
 
     // Anonymous visitors must not get a session: count rows (SQLite) or keys (our own Redis).
-    const storedCount = dbFile ? () => countRows(dbFile) : redis ? () => redis.keys() : undefined;
+    const storedCount = dbFile
+      ? () => countRows(dbFile)
+      : redis
+        ? () => redis.keys()
+        : database && (() => database.count(target.pgTable));
     let before;
     await measure(
       'get-anon',
@@ -377,7 +423,38 @@ async function benchTarget(target) {
       );
     }
     await redis?.stop();
+    await database?.drop();
   }
+}
+
+/** A fresh PostgreSQL database for one target (and a way to count its session rows), or undefined. */
+async function startDatabase(name) {
+  const { default: pg } = await import('pg');
+  const admin = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const database = `bench_${name.replace(/\W/g, '_')}_${process.pid}`;
+  const query = async (url, text) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  const url = new URL(admin);
+  url.pathname = `/${database}`;
+  try {
+    await query(admin, `CREATE DATABASE ${database}`);
+  } catch (error) {
+    say(`${name}: no PostgreSQL at ${admin} (${error.message})`);
+    return undefined;
+  }
+  return {
+    url: url.toString(),
+    count: async (table) =>
+      (await query(url.toString(), `SELECT count(*)::int AS n FROM ${table}`))[0].n,
+    drop: () => query(admin, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
+  };
 }
 
 /** An autocannon request sent each time from a new random address, with a new `body()` if given. */
@@ -759,6 +836,44 @@ function checks() {
           `${target.label} signed-in GET / @${connections}: p99/p50 = ${fmtMs(row.result.p99)}/${fmtMs(row.result.p50)} ms = ${r.toFixed(2)}; target ≤ 2.5`,
         );
       }
+    }
+  }
+
+  // PostgreSQL sessions against express-session + connect-pg-simple, in the same run.
+  for (const [key, connections, what] of [
+    ['get-signed', 32, 'signed-in GET / @32'],
+    ['get-signed', 128, 'signed-in GET / @128'],
+    ['prefs', 32, 'session write POST /preferences @32'],
+  ]) {
+    const ours = find('app-postgres', key, connections);
+    const theirs = find('baseline-pg', key, connections);
+    const why = missing(ours, theirs);
+    if (why) add(undefined, `${what}: PostgreSQL ≥ 1.1 × connect-pg-simple — ${why}`);
+    else {
+      const r = ratio(ours, theirs);
+      add(
+        r >= 1.1,
+        `${what}: PostgreSQL ${rate(ours)} = ${r.toFixed(2)} × connect-pg-simple (${rate(theirs)}); target ≥ 1.1`,
+      );
+    }
+  }
+
+  for (const store of process.env.BENCH_BEFORE ? ['sqlite', 'redis'] : []) {
+    for (const [key, connections] of [
+      ['get-signed', 32],
+      ['get-signed', 128],
+      ['prefs', 32],
+    ]) {
+      const after = find(`app-${store}`, key, connections);
+      const before = find(`before-${store}`, key, connections);
+      const what = `${store} ${key} @${connections}: after ≥ 0.9 × before`;
+      const why = missing(after, before);
+      if (why) add(undefined, `${what} — ${why}`);
+      else
+        add(
+          ratio(after, before) >= 0.9,
+          `${what}: ${rate(after)} = ${ratio(after, before).toFixed(2)} × ${rate(before)}`,
+        );
     }
   }
 

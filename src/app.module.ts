@@ -55,6 +55,9 @@ function sessionStore(config: AppConfig): SessionStoreOptions {
       return { type: 'sqlite', file: join(config.dataDir, 'sessions.db') };
     case 'redis':
       return { type: 'redis', url: config.redisUrl };
+    case 'postgres':
+      // loadConfig accepts SESSION_STORE=postgres only with a PostgreSQL DATABASE_URL.
+      return { type: 'postgres', url: (config.accountsDatabase as { url: string }).url };
     case 'memory':
       return { type: 'memory' };
   }

@@ -2,7 +2,6 @@ import { rmSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_STORE, type ManagedSessionStore } from 'nest-session-auth';
-import type { SessionBackend } from 'nest-session-auth/testing';
 import { createTestApp, tempDataDir, type TestApp } from './utils/create-test-app.js';
 import { csrfToken, cookiePair } from './utils/forms.js';
 
@@ -51,7 +50,7 @@ const cartPage = (url: string, browser: Browser) =>
 
 /** Counts saves that found the session changed since it was loaded (and so had to merge). */
 function countConflicts(t: TestApp): { count: number } {
-  const backend = t.app.get<SessionBackend>(SESSION_STORE);
+  const { backend } = t.app.get<ManagedSessionStore>(SESSION_STORE);
   const update = backend.update.bind(backend);
   const conflicts = { count: 0 };
   backend.update = async (...args) => {

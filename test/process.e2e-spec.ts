@@ -220,7 +220,7 @@ describe.concurrent('an operator with a bad configuration gets one clear line an
     {
       story: 'an unknown SESSION_STORE',
       env: () => ({ SESSION_STORE: 'nope' }),
-      line: /SESSION_STORE must be sqlite, redis or memory \(got "nope"\)/,
+      line: /SESSION_STORE must be sqlite, redis, postgres or memory \(got "nope"\)/,
     },
     {
       story: 'an unparsable SESSION_IDLE_TIMEOUT',

@@ -1,8 +1,10 @@
 // The hand-built baseline for `npm run bench`: what a typical Express tutorial writes for
 // "sessions in SQLite with a login page". Plain Express 5 + express-session + connect-sqlite3
 // (the store opens the file itself, with its defaults: rollback journal, or WAL with
-// BASELINE_WAL=1 through its `concurrentDb` option) + hbs. Users are kept in a small SQLite
-// table with the same scrypt parameters as the app, so sign-in costs the same hash.
+// BASELINE_WAL=1 through its `concurrentDb` option) + hbs; with BASELINE_STORE=pg the sessions go
+// to connect-pg-simple at DATABASE_URL instead, with its defaults (its own table, created if
+// missing; `touch` on every request). Users are kept in a small SQLite table with the same
+// scrypt parameters as the app, so sign-in costs the same hash.
 //
 // Like most tutorials it has no CSRF tokens, no security headers and no server-side timeouts:
 // it does less work per request than the app, never more. The session cookie keeps
@@ -11,6 +13,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import connectPgSimple from 'connect-pg-simple';
 import connectSqlite3 from 'connect-sqlite3';
 import express from 'express';
 import session from 'express-session';
@@ -18,6 +21,7 @@ import hbs from 'hbs';
 import sqlite3 from 'sqlite3';
 
 const SQLiteStore = connectSqlite3(session);
+const PgStore = connectPgSimple(session);
 const scryptAsync = promisify(scrypt);
 const dataDir = process.env.DATA_DIR ?? './data';
 const here = import.meta.dirname;
@@ -54,11 +58,14 @@ app.use('/assets', express.static(join(here, '..', '..', 'public')));
 app.use(express.urlencoded({ extended: false }));
 app.use(
   session({
-    store: new SQLiteStore({
-      db: 'sessions.db',
-      dir: dataDir,
-      ...(process.env.BASELINE_WAL === '1' && { concurrentDb: true }),
-    }),
+    store:
+      process.env.BASELINE_STORE === 'pg'
+        ? new PgStore({ conString: process.env.DATABASE_URL, createTableIfMissing: true })
+        : new SQLiteStore({
+            db: 'sessions.db',
+            dir: dataDir,
+            ...(process.env.BASELINE_WAL === '1' && { concurrentDb: true }),
+          }),
     secret: process.env.SESSION_SECRET ?? 'keyboard cat',
     resave: false,
     saveUninitialized: false,

@@ -74,6 +74,16 @@ describe(loadConfig.name, () => {
     expect((error as ConfigError).message).not.toContain('\n');
   });
 
+  it('keeps sessions in PostgreSQL only with a PostgreSQL DATABASE_URL, saying so in one line', () => {
+    const error = thrownBy({ SESSION_STORE: 'postgres' });
+    expect((error as ConfigError).message).toMatch(/^SESSION_STORE=postgres .*DATABASE_URL[^\n]*$/);
+    const url = 'postgres://app@db.internal/app';
+    expect(loadConfig(env({ SESSION_STORE: 'postgres', DATABASE_URL: url }))).toMatchObject({
+      sessionStore: 'postgres',
+      accountsDatabase: { type: 'postgres', url },
+    });
+  });
+
   it('reads AUTH_ATTEMPTS_PER_MINUTE', () => {
     expect(loadConfig(env({ AUTH_ATTEMPTS_PER_MINUTE: '5' })).authAttemptsPerMinute).toBe(5);
   });

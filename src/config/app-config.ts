@@ -11,7 +11,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export type SessionStoreType = 'sqlite' | 'redis' | 'memory';
+const SESSION_STORES = ['sqlite', 'redis', 'postgres', 'memory'] as const;
+export type SessionStoreType = (typeof SESSION_STORES)[number];
 
 export interface AppConfig {
   port: number;
@@ -20,7 +21,10 @@ export interface AppConfig {
   dataDir: string;
   sessionStore: SessionStoreType;
   redisUrl: string;
-  /** Where accounts live: `DATA_DIR/accounts.db`, or the PostgreSQL server of `DATABASE_URL`. */
+  /**
+   * Where accounts live: `DATA_DIR/accounts.db`, or the PostgreSQL server of `DATABASE_URL`
+   * (with `SESSION_STORE=postgres`, the sessions too).
+   */
   accountsDatabase: DatabaseTarget;
   /** First entry signs, all verify. */
   sessionSecrets: string[];
@@ -90,15 +94,15 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((raw, ctx) => {
-      const store = (raw ?? '').trim() || 'sqlite';
-      if (store !== 'sqlite' && store !== 'redis' && store !== 'memory') {
+      const store = ((raw ?? '').trim() || 'sqlite') as SessionStoreType;
+      if (!SESSION_STORES.includes(store)) {
         ctx.addIssue({
           code: 'custom',
-          message: `SESSION_STORE must be sqlite, redis or memory (got "${raw}")`,
+          message: `SESSION_STORE must be sqlite, redis, postgres or memory (got "${raw}")`,
         });
         return z.NEVER;
       }
-      return store as SessionStoreType;
+      return store;
     }),
   REDIS_URL: z.string().optional(),
   DATABASE_URL: z.string().optional(),
@@ -136,6 +140,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = vars.NODE_ENV === 'production';
   const dataDir = prepareDataDir(resolve(vars.DATA_DIR || './data'));
   const trustProxy = parseTrustProxy(vars.TRUST_PROXY, production);
+  const accounts = accountsDatabase(vars.DATABASE_URL, dataDir);
+  if (vars.SESSION_STORE === 'postgres' && accounts.type !== 'postgres') {
+    throw new ConfigError(
+      'SESSION_STORE=postgres keeps sessions in the database of DATABASE_URL, which must then be a postgres:// or postgresql:// URL',
+    );
+  }
   return {
     port: vars.PORT,
     host: vars.HOST || undefined,
@@ -143,7 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     sessionStore: vars.SESSION_STORE,
     redisUrl: vars.REDIS_URL || SESSION_DEFAULTS.redisUrl,
-    accountsDatabase: accountsDatabase(vars.DATABASE_URL, dataDir),
+    accountsDatabase: accounts,
     sessionSecrets: sessionSecrets(vars.SESSION_SECRET, production, dataDir),
     trustProxy,
     cookieName: vars.SESSION_COOKIE_NAME || 'sid',

@@ -207,14 +207,10 @@ describe.each(APPS)('a fresh Nest app (%s) with the packed package', (name) => {
       skip();
     }
     const { dir } = apps.get(name)!;
-    // README: "`redis connect-redis` for the Redis store".
-    await run(
-      'npm',
-      ['install', 'redis', 'connect-redis', '--prefer-offline', '--no-audit', '--no-fund'],
-      {
-        cwd: dir,
-      },
-    );
+    // README: "`redis` for the Redis store".
+    await run('npm', ['install', 'redis', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: dir,
+    });
     const moduleFile = join(dir, 'src', 'app.module.ts');
     const source = await readFile(moduleFile, 'utf8');
     const sqliteStore = /store: 'sqlite'/;

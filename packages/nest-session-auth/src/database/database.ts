@@ -34,14 +34,50 @@ export async function openDatabase<Schema>(
 ): Promise<Kysely<Schema>> {
   const db = new Kysely<Schema>({ dialect: await dialectFor(target, logger) });
   try {
-    const provider = { getMigrations: () => Promise.resolve(migrations) };
-    const { error } = await new Migrator({ db, provider }).migrateToLatest();
-    if (error) throw error;
+    await migrate(db, migrations);
     return db;
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw new Error(`cannot use ${describeDatabase(target)}: ${reasonOf(error)}`, { cause: error });
   }
+}
+
+/**
+ * Applies the migrations not applied yet, each once, under a lock (two instances starting at
+ * once are safe). `table` names the bookkeeping table, so two sets can share one database.
+ */
+export async function migrate<Schema>(
+  db: Kysely<Schema>,
+  migrations: Record<string, Migration>,
+  table = 'kysely_migration',
+): Promise<void> {
+  const provider = { getMigrations: () => Promise.resolve(migrations) };
+  const { error } = await new Migrator({
+    db,
+    provider,
+    migrationTableName: table,
+    migrationLockTableName: `${table}_lock`,
+  }).migrateToLatest();
+  if (error) throw error;
+}
+
+/**
+ * A pg pool whose connections and queries give up within seconds, so a server that went away
+ * or hangs costs a request an error, never a hang. pg is loaded only when used.
+ */
+export async function postgresPool(url: string, logger: Logger): Promise<Pool> {
+  const { Pool } = await import('pg');
+  const pool = new Pool({
+    connectionString: url,
+    connectionTimeoutMillis: POSTGRES_TIMEOUT_MS,
+    query_timeout: POSTGRES_TIMEOUT_MS,
+    statement_timeout: POSTGRES_TIMEOUT_MS,
+    keepAlive: true,
+    application_name: 'nest-session-auth',
+  });
+  // An idle connection that breaks (server restart, network) emits here; unheard, it would crash.
+  pool.on('error', (error) => logger.warn(`idle database connection lost: ${reasonOf(error)}`));
+  return pool;
 }
 
 /** The database for messages: the file, or the URL without password or query. */
@@ -50,6 +86,14 @@ export function describeDatabase(target: DatabaseTarget): string {
   const url = new URL(target.url);
   const user = url.username ? `${url.username}@` : '';
   return `PostgreSQL database ${url.protocol}//${user}${url.host}${url.pathname}`;
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return 'the URL given';
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 /** True for an insert refused by a unique index or key, on either database. */
@@ -65,17 +109,8 @@ async function dialectFor(target: DatabaseTarget, logger: Logger): Promise<Diale
     );
   }
   // Loaded only when used: the default (SQLite) start-up does without it.
-  const { DatabaseError, Pool } = await import('pg');
-  const pool = new Pool({
-    connectionString: target.url,
-    connectionTimeoutMillis: POSTGRES_TIMEOUT_MS,
-    query_timeout: POSTGRES_TIMEOUT_MS,
-    statement_timeout: POSTGRES_TIMEOUT_MS,
-    keepAlive: true,
-    application_name: 'nest-session-auth',
-  });
-  // An idle connection that breaks (server restart, network) emits here; unheard, it would crash.
-  pool.on('error', (error) => logger.warn(`idle database connection lost: ${reasonOf(error)}`));
+  const { DatabaseError } = await import('pg');
+  const pool = await postgresPool(target.url, logger);
   return new PostgresDialect({ pool: discardingBrokenClients(pool, DatabaseError, logger) });
 }
 
@@ -143,7 +178,7 @@ class GuardedClient implements PostgresPoolClient {
 }
 
 /** A readable reason: connection failures to several addresses arrive as an AggregateError. */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return reasonOf(error.errors[0]);
   if (error instanceof Error) {
     return error.message || (error as NodeJS.ErrnoException).code || error.name;

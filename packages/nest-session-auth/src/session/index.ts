@@ -2,6 +2,7 @@ export { CSRF_FIELD, CsrfService } from './csrf.service.js';
 export { RESOLVED_SESSION_OPTIONS, SESSION_DEFAULTS, SESSION_STORE } from './session.constants.js';
 export { SessionLifetime } from './session-lifetime.js';
 export type {
+  NamedSessionStore,
   ResolvedSessionOptions,
   SessionModuleOptions,
   SessionStoreOptions,
@@ -12,9 +13,20 @@ export { SessionService, type EstablishOptions, type ListedSession } from './ses
 export { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
 export type { MergeCheck } from './stores/session-persistence.js';
 export { VISITOR_COOKIE, type VisitorValueCheck } from './visitor-cookie.js';
+export type { ManagedSessionStore } from './stores/managed-session-store.js';
+export {
+  RevisionedSessionStore,
+  revisioned,
+  type RevisionedStoreClass,
+  type StoreParts,
+} from './stores/revisioned-session.store.js';
 export type {
   AttemptCounterOptions,
-  ManagedSessionStore,
+  OwnedSelector,
+  RetryHint,
+  SessionBackend,
+  SessionRecord,
   SessionSummary,
-} from './stores/managed-session-store.js';
+  StoredSession,
+} from './stores/session-backend.js';
 import './session.types.js';

@@ -1,7 +1,8 @@
 import type { RedisClientOptions } from 'redis';
+import type { SessionBackend } from './stores/session-backend.js';
 
-/** Where sessions are kept. */
-export type SessionStoreOptions =
+/** A store named by type, for the backends this package ships. */
+export type NamedSessionStore =
   /** In-process; for development and tests (lost on restart, not shared). */
   | { type: 'memory' }
   /** A SQLite file (WAL), shareable by processes on one machine. */
@@ -10,7 +11,13 @@ export type SessionStoreOptions =
    * Redis, for instances on several machines. `client` takes further node-redis client
    * options (TLS, credentials, timeouts); `rediss://` URLs use TLS.
    */
-  | { type: 'redis'; url: string; prefix?: string; client?: RedisClientOptions };
+  | { type: 'redis'; url: string; prefix?: string; client?: RedisClientOptions }
+  /** PostgreSQL (the accounts database, say), for instances on several machines without Redis. */
+  | { type: 'postgres'; url: string };
+
+/** Where sessions are kept: a named store, or a backend of your own (or a function making one). */
+export type SessionStoreOptions =
+  NamedSessionStore | SessionBackend | (() => SessionBackend | Promise<SessionBackend>);
 
 export interface SessionModuleOptions {
   /**
@@ -26,11 +33,12 @@ export interface SessionModuleOptions {
    */
   name?: string;
   /**
-   * Where sessions are kept; a store's name alone (`'sqlite'`, `'redis'`, `'memory'`) takes its
-   * defaults: `data/sessions.db`, `redis://127.0.0.1:6379`.
+   * A named store (its name alone, `'sqlite'`, `'redis'` or `'memory'`, takes its defaults:
+   * `data/sessions.db`, `redis://127.0.0.1:6379`), or any object implementing `SessionBackend`
+   * (or a function returning one).
    * @default { type: 'memory' }
    */
-  store?: SessionStoreOptions | SessionStoreOptions['type'];
+  store?: SessionStoreOptions | Exclude<NamedSessionStore['type'], 'postgres'>;
   /**
    * Seconds of inactivity after which a browser session (no "remember me") ends.
    * @default 7200

@@ -6,6 +6,9 @@ import type {
   SessionModuleOptions,
   SessionStoreOptions,
 } from './session-options.interface.js';
+import { isSessionBackend } from './stores/session-backend.js';
+
+const STORE_TYPES: readonly string[] = ['memory', 'sqlite', 'redis', 'postgres'];
 
 /** setInterval cannot wait longer than 2^31-1 ms. */
 const MAX_PURGE_INTERVAL = 2_147_483;
@@ -39,10 +42,14 @@ export function resolveSessionOptions(
       `SessionModule: purgeInterval must be at most ${MAX_PURGE_INTERVAL} seconds (a timer limit)`,
     );
   }
-  const storeType: string = resolved.store.type;
-  if (storeType !== 'memory' && storeType !== 'sqlite' && storeType !== 'redis') {
+  const { store } = resolved;
+  if (
+    typeof store !== 'function' &&
+    !isSessionBackend(store) &&
+    !STORE_TYPES.includes(store.type)
+  ) {
     throw new TypeError(
-      `SessionModule: unknown store type "${storeType}" (expected memory, sqlite or redis)`,
+      `SessionModule: unknown store type "${String(store.type)}" (expected ${STORE_TYPES.join(', ')}, or a SessionBackend)`,
     );
   }
   return resolved;

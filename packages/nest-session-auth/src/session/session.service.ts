@@ -10,7 +10,8 @@ import type { ResolvedSessionOptions } from './session-options.interface.js';
 import { SessionStoreUnavailableException } from './session-store-unavailable.exception.js';
 import { destroySession, regenerateSession, reloadSession, saveSession } from './session.utils.js';
 import { isStoredSession } from './stored-session.js';
-import type { ManagedSessionStore, SessionSummary } from './stores/managed-session-store.js';
+import type { ManagedSessionStore } from './stores/managed-session-store.js';
+import type { SessionSummary } from './stores/session-backend.js';
 import type { MergeCheck } from './stores/session-persistence.js';
 import { VisitorCookie, type VisitorValueCheck } from './visitor-cookie.js';
 

@@ -1,24 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'pg';
+import { reasonOf, redactUrl } from '../database.js';
 
 /**
  * A PostgreSQL URL tests may create databases through, or undefined (with a visible note) when
  * none answers. With REQUIRE_POSTGRES=1 (CI) a missing PostgreSQL is an error instead of a skip.
  */
-export async function postgresForTests(): Promise<string | undefined> {
+export function postgresForTests(): Promise<string | undefined> {
   const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  return serviceForTests('PostgreSQL', url, 'DATABASE_URL', () =>
+    withClient(url, (client) => client.query('SELECT 1')),
+  );
+}
+
+/** `url` if `probe` resolves; else a visible skip note, or an error when REQUIRE_<SERVICE>=1. */
+export async function serviceForTests(
+  service: string,
+  url: string,
+  variable: string,
+  probe: () => Promise<unknown>,
+): Promise<string | undefined> {
   try {
-    await withClient(url, (client) => client.query('SELECT 1'));
+    await probe();
     return url;
   } catch (error) {
-    const reason = `PostgreSQL at ${redacted(url)} does not answer (${reasonOf(error)})`;
-    if (process.env.REQUIRE_POSTGRES === '1') {
-      throw new Error(`${reason}, and REQUIRE_POSTGRES=1`, { cause: error });
+    const reason = `${service} at ${redactUrl(url)} does not answer (${reasonOf(error)})`;
+    const required = `REQUIRE_${service.toUpperCase()}`;
+    if (process.env[required] === '1') {
+      throw new Error(`${reason}, and ${required}=1`, { cause: error });
     }
     // oxlint-disable-next-line no-console -- a skipped suite must be visible in the test output
-    console.warn(
-      `SKIPPED: PostgreSQL suites, because ${reason}. Set DATABASE_URL or start PostgreSQL.`,
-    );
+    console.warn(`SKIPPED: ${service} suites, because ${reason}. Set ${variable} or start it.`);
     return undefined;
   }
 }
@@ -58,15 +70,4 @@ async function withClient<T>(url: string, use: (client: Client) => Promise<T>): 
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-function redacted(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
-
-function reasonOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return reasonOf(error.errors[0]);
-  return error instanceof Error ? error.message || String(error) : String(error);
 }

@@ -1,32 +1,15 @@
 /** The callback shape of the express-session store API. */
 export type Callback<T = void> = (error: unknown, value?: T) => void;
 
-/** A callback that can run only once; later calls are ignored. */
-export function once<Args extends unknown[]>(fn: (...args: Args) => void): (...args: Args) => void {
-  let called = false;
-  return (...args) => {
-    if (called) return;
-    called = true;
-    fn(...args);
-  };
-}
-
 /**
- * Settles a store callback from a promise, exactly once and outside the promise chain, so an
- * exception thrown by the caller's continuation is not mistaken for a store error.
+ * Settles a store callback from a promise: once (a promise settles once), and on a later tick,
+ * outside the promise chain, so an exception the caller's continuation throws is not mistaken
+ * for a store error (nor swallowed).
  */
-export function settle<T>(
-  promise: Promise<T>,
-  callback: ((error: unknown, value?: T) => void) | undefined,
-): void {
-  if (!callback) {
-    promise.catch(() => undefined);
-    return;
-  }
-  const done = once(callback);
+export function settle<T>(promise: Promise<T>, callback: Callback<T> | undefined): void {
   promise.then(
-    (value) => process.nextTick(done, null, value),
-    (error: unknown) => process.nextTick(done, error),
+    (value) => callback && process.nextTick(callback, null, value),
+    (error: unknown) => callback && process.nextTick(callback, error),
   );
 }
 

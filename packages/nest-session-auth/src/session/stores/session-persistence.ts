@@ -2,43 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { SessionData } from 'express-session';
 import { mergeSessionData } from '../session-merge.js';
 import type { SessionLifetime } from '../session-lifetime.js';
-
-/** A stored session as a store keeps it. */
-export interface StoredSession {
-  json: string;
-  rev: number;
-}
-
-/** What stores index besides the data, derived from it on every write. */
-export interface SessionColumns {
-  expired: number;
-  owner: string | null;
-  handle: string | null;
-  createdAt: number | null;
-  lastSeen: number | null;
-  userAgent: string | null;
-  ip: string | null;
-}
-
-/** The primitives a store provides; the rules live in SessionPersistence. */
-export interface SessionBackend {
-  /** The row, expired or not; undefined when there is none. */
-  read(sid: string): Promise<StoredSession | undefined>;
-  /** Writes a session that was never loaded (new, or regenerated), replacing any row. */
-  insert(sid: string, json: string, columns: SessionColumns): Promise<void>;
-  /**
-   * Writes only if the row still has revision `rev`; false otherwise (changed or deleted).
-   * `retry` marks a write redone after losing to another: a store that queues writes should
-   * let it go first, or under steady contention it could lose every time.
-   */
-  update(
-    sid: string,
-    json: string,
-    columns: SessionColumns,
-    rev: number,
-    retry?: boolean,
-  ): Promise<boolean>;
-}
+import type { SessionBackend, SessionRecord, StoredSession } from './session-backend.js';
 
 /**
  * Vets session data that a save merged with another request's: throws (an HttpException with
@@ -105,19 +69,21 @@ export class SessionPersistence {
     const previous = this.writtenAs.get(session) ?? this.loadedAs.get(session);
     if (previous?.json === json) return;
     if (!previous) {
-      await this.backend.insert(sid, json, this.columns(session));
-      this.writtenAs.set(session, { json, rev: 1 });
+      const record = this.record(json, session);
+      await this.backend.insert(sid, record);
+      this.writtenAs.set(session, { json, rev: 1, expires: record.expires });
       return;
     }
     let base = previous;
     let data: unknown = session;
     for (let attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
-      const columns = this.columns(data as SessionData);
-      if (await this.backend.update(sid, json, columns, base.rev, attempt > 0)) {
-        this.writtenAs.set(session, { json, rev: base.rev + 1 });
+      const record = this.record(json, data as SessionData);
+      const hint = { retry: attempt > 0 };
+      if (await this.backend.update(sid, record, base.rev, hint)) {
+        this.writtenAs.set(session, { json, rev: base.rev + 1, expires: record.expires });
         return;
       }
-      const current = await this.backend.read(sid);
+      const current = await this.backend.read(sid, { retry: true });
       if (!current) return; // Destroyed meanwhile: it stays destroyed.
       data = mergeSessionData(JSON.parse(base.json), data, JSON.parse(current.json));
       for (const check of this.mergeChecks) check(data as SessionData);
@@ -127,9 +93,10 @@ export class SessionPersistence {
     throw new Error(`session kept changing under ${MAX_MERGE_ATTEMPTS} attempts to save it`);
   }
 
-  columns(data: SessionData): SessionColumns {
+  private record(json: string, data: SessionData): SessionRecord {
     return {
-      expired: this.lifetime.expiresAt(data),
+      json,
+      expires: this.lifetime.expiresAt(data),
       owner: data.owner ?? null,
       handle: data.handle ?? null,
       createdAt: data.createdAt ?? null,

@@ -5,8 +5,9 @@ import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqliteDatabase } from '../../database/sqlite-database.js';
 import { SessionLifetime } from '../session-lifetime.js';
-import type { SessionColumns } from './session-persistence.js';
+import type { SessionRecord } from './session-backend.js';
 import { SqliteSessionStore } from './sqlite-session.store.js';
+import { sessionData, storeCalls } from './testing/store-calls.js';
 
 const lifetime = new SessionLifetime({
   idleTimeout: 60,
@@ -14,10 +15,11 @@ const lifetime = new SessionLifetime({
   absoluteTimeout: 86_400,
 });
 
-function liveColumns(): SessionColumns {
+function liveRecord(json = '{}'): SessionRecord {
   const now = Date.now();
   return {
-    expired: now + 60_000,
+    json,
+    expires: now + 60_000,
     owner: null,
     handle: null,
     createdAt: now,
@@ -25,10 +27,6 @@ function liveColumns(): SessionColumns {
     userAgent: null,
     ip: null,
   };
-}
-
-function sessionData(extra: Partial<SessionData> = {}): SessionData {
-  return { cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, ...extra } as SessionData;
 }
 
 const liveSession = () => sessionData({ lastSeen: Date.now() });
@@ -44,9 +42,7 @@ function calls<T>(
 }
 
 const set = (sut: SqliteSessionStore, sid: string, data: SessionData) =>
-  new Promise<void>((resolve, reject) =>
-    sut.set(sid, data, (error) => (error ? reject(error as Error) : resolve())),
-  );
+  storeCalls(sut).set(sid, data);
 
 describe(SqliteSessionStore.name, () => {
   let dir: string;
@@ -114,8 +110,7 @@ describe(SqliteSessionStore.name, () => {
       (cb: (error: unknown) => void) => sut.set('a', sessionData(), cb),
       (cb: (error: unknown) => void) => sut.destroy('a', cb),
       (cb: (error: unknown) => void) => sut.length(cb),
-      (cb: (error: unknown) => void) => sut.all(cb),
-      (cb: (error: unknown) => void) => sut.clear(cb),
+      (cb: (error: unknown) => void) => sut.clear!(cb),
     ]) {
       const seen = await calls(operation);
       expect(seen).toHaveLength(1);
@@ -168,11 +163,11 @@ describe(SqliteSessionStore.name, () => {
 
   it('lands every one of many parallel updates, with fewer commits than writes', async () => {
     const sids = Array.from({ length: 32 }, (_, i) => `s${i}`);
-    for (const sid of sids) await sut.insert(sid, '{}', liveColumns());
+    for (const sid of sids) await sut.backend.insert(sid, liveRecord());
     const db = await rawDb();
     await db.get('PRAGMA wal_checkpoint(TRUNCATE)');
     const written = await Promise.all(
-      sids.map((sid) => sut.update(sid, '{"theme":"dark"}', liveColumns(), 1)),
+      sids.map((sid) => sut.backend.update(sid, liveRecord('{"theme":"dark"}'), 1)),
     );
     // Every commit appends at least one frame to the write-ahead log.
     const wal = await db.get<{ log: number }>('PRAGMA wal_checkpoint(PASSIVE)');

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import {
   AuthModule,
   ErrorPageFilter,
@@ -14,6 +15,7 @@ import { AppConfigModule } from './config/app-config.module.js';
 import { HealthController } from './health/health.controller.js';
 import { HomeController } from './home/home.controller.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { PreferencesModule } from './preferences/preferences.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -43,6 +45,9 @@ export class AppModule {
         }),
         PreferencesModule,
         CartModule,
+        // The request log already records each failed probe; terminus would log it twice.
+        TerminusModule.forRoot({ logger: false }),
+        ...(config.metricsPort === undefined ? [] : [MetricsModule.forRoot(config)]),
       ],
       controllers: [HomeController, HealthController],
       // Registered before AuthModule's filter is consulted? No: Nest tries the most specific

@@ -7,6 +7,7 @@ import { PrototypedExpressAdapter } from 'nest-session-auth';
 import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import { PinoLogger } from './logging/pino-logger.service.js';
+import { MetricsServer } from './metrics/metrics-server.js';
 
 /** Prints one line and exits 1: start-up failures should not read like crashes. */
 function fail(what: string, error: unknown): never {
@@ -42,8 +43,16 @@ export async function serve(config: AppConfig): Promise<void> {
   await (config.host ? app.listen(config.port, config.host) : app.listen(config.port)).catch(
     (error: unknown) => fail(`Cannot listen on port ${config.port}`, error),
   );
+  if (config.metricsPort !== undefined) {
+    await app
+      .get(MetricsServer)
+      .listen(config.metricsPort, config.host)
+      .catch((error: unknown) =>
+        fail(`Cannot listen on METRICS_PORT ${config.metricsPort}`, error),
+      );
+  }
   app.useLogger(app.get(PinoLogger));
   new Logger('Bootstrap').log(
-    `Listening on ${await app.getUrl()} (sessions: ${config.sessionStore}, accounts: ${config.accountsDatabase.type}, data: ${config.dataDir})`,
+    `Listening on ${await app.getUrl()} (sessions: ${config.sessionStore}, accounts: ${config.accountsDatabase.type}, data: ${config.dataDir}${config.metricsPort === undefined ? '' : `, metrics: port ${config.metricsPort}`})`,
   );
 }

@@ -17,16 +17,18 @@ import { HomeController } from './home/home.controller.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PreferencesModule } from './preferences/preferences.module.js';
+import { TracingModule, type Tracing } from './tracing/tracing.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `tracing`: the started OpenTelemetry SDK's hooks, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. */
+  static forRoot(config: AppConfig, tracing?: Tracing): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggingModule.forRoot({ level: config.logLevel }),
+        LoggingModule.forRoot({ level: config.logLevel, traceId: tracing?.traceId }),
         SessionModule.forRoot({
           isGlobal: true,
           secret: config.sessionSecrets,
@@ -48,6 +50,7 @@ export class AppModule {
         // The request log already records each failed probe; terminus would log it twice.
         TerminusModule.forRoot({ logger: false }),
         ...(config.metricsPort === undefined ? [] : [MetricsModule.forRoot(config)]),
+        ...(tracing ? [TracingModule.forRoot(tracing)] : []),
       ],
       controllers: [HomeController, HealthController],
       // Registered before AuthModule's filter is consulted? No: Nest tries the most specific

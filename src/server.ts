@@ -8,6 +8,7 @@ import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import { PinoLogger } from './logging/pino-logger.service.js';
 import { MetricsServer } from './metrics/metrics-server.js';
+import type { Tracing } from './tracing/tracing.module.js';
 
 /** Prints one line and exits 1: start-up failures should not read like crashes. */
 function fail(what: string, error: unknown): never {
@@ -15,10 +16,10 @@ function fail(what: string, error: unknown): never {
   process.exit(1);
 }
 
-/** Creates the app, listens, and drains on SIGTERM/SIGINT. */
-export async function serve(config: AppConfig): Promise<void> {
+/** Creates the app, listens (and on METRICS_PORT), and drains on SIGTERM/SIGINT. */
+export async function serve(config: AppConfig, tracing?: Tracing): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, tracing),
     new PrototypedExpressAdapter(),
     {
       bodyParser: false,

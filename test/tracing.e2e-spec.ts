@@ -1,9 +1,28 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register } from './utils/forms.js';
-import { killAllServers, ServerScope, type ServerProcess } from './utils/server-process.js';
+import {
+  exitWithin,
+  freePort,
+  killAllServers,
+  ServerScope,
+  type ServerProcess,
+} from './utils/server-process.js';
+
+/** Makes a server print, as it exits, how many OpenTelemetry SDK modules it loaded. */
+const REPORT_SDK_MODULES = `--require ${join(import.meta.dirname, 'utils', 'report-sdk-modules.cjs')}`;
+
+/** SIGTERMs the server, expects a clean exit, and reads the count `REPORT_SDK_MODULES` printed. */
+async function sdkModulesLoaded(server: ServerProcess): Promise<number> {
+  server.kill('SIGTERM');
+  expect(await exitWithin(server, 15_000)).toEqual({ code: 0, signal: null });
+  const match = /OpenTelemetry SDK modules loaded: (\d+)/.exec(server.stderr);
+  if (!match) throw new Error(`no module report in stderr: ${server.stderr}`);
+  return Number(match[1]);
+}
 
 /** A span as OTLP/JSON sends it (ids in hex). */
 interface Span {
@@ -113,5 +132,46 @@ describe('an operator turns tracing on with OTEL_EXPORTER_OTLP_ENDPOINT', () => 
     await request(server.url).get('/login');
     await collector.span((span) => span.name === 'GET /login');
     expect(collector.spans.filter((span) => span.name.includes('/health'))).toEqual([]);
+  });
+});
+
+describe('an operator stops a traced server with SIGTERM', () => {
+  const servers = new ServerScope();
+  const collector = new Collector();
+  afterAll(async () => {
+    await servers.cleanup();
+    await collector.stop();
+  });
+
+  it('gets the spans still buffered, sent before it exits', async () => {
+    const server = await servers.start({
+      DATA_DIR: servers.tempDir(),
+      SESSION_SECRET: 'tracing-test-secret',
+      OTEL_EXPORTER_OTLP_ENDPOINT: await collector.start(),
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      // Nothing would be sent for a minute but for the flush at shutdown.
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+      NODE_OPTIONS: REPORT_SDK_MODULES,
+    });
+    expect((await request(server.url).get('/login')).status).toBe(200);
+    expect(collector.spans).toEqual([]);
+    expect(await sdkModulesLoaded(server)).toBeGreaterThan(0);
+    expect(collector.spans.map((span) => span.name)).toContain('GET /login');
+  });
+});
+
+describe('an operator leaves OTEL_EXPORTER_OTLP_ENDPOINT unset', () => {
+  const servers = new ServerScope();
+  afterAll(() => servers.cleanup());
+
+  it('runs without loading a single OpenTelemetry SDK module', async () => {
+    const server = await servers.start({
+      DATA_DIR: servers.tempDir(),
+      SESSION_SECRET: 'tracing-test-secret',
+      METRICS_PORT: String(await freePort()),
+      NODE_OPTIONS: REPORT_SDK_MODULES,
+    });
+    expect((await request(server.url).get('/login')).status).toBe(200);
+    expect(await sdkModulesLoaded(server)).toBe(0);
   });
 });

@@ -40,7 +40,7 @@ const moved = (before: Map<string, number>, after: Map<string, number>, series: 
 const SECRET = 'metrics-test-secret';
 
 describe.concurrent('an operator scrapes Prometheus metrics on METRICS_PORT', () => {
-  it('sees sign-up, sign-in, a failed sign-in and 5 page views move the series by exactly that much', async (ctx) => {
+  it('sees sign-up, sign-in, a failed sign-in and 5 page views move the series by exactly that much, on its own port only', async (ctx) => {
     const servers = useServers(ctx);
     const metricsPort = await freePort();
     const server: ServerProcess = await servers.start({
@@ -101,16 +101,8 @@ describe.concurrent('an operator scrapes Prometheus metrics on METRICS_PORT', ()
     expect(after.get('sessions')).toBeGreaterThanOrEqual(0);
     // No raw paths: every route label is a pattern.
     expect([...after.keys()].filter((name) => name.includes('/nowhere'))).toEqual([]);
-  });
 
-  it('never serves metrics on the public port, and nothing but /metrics on its own', async (ctx) => {
-    const servers = useServers(ctx);
-    const metricsPort = await freePort();
-    const server = await servers.start({
-      DATA_DIR: servers.tempDir(),
-      SESSION_SECRET: SECRET,
-      METRICS_PORT: String(metricsPort),
-    });
+    // Never on the public port, and nothing but /metrics on its own.
     expect((await request(server.url).get('/metrics')).status).toBe(404);
     const own = request(`http://127.0.0.1:${metricsPort}`);
     expect((await own.get('/')).status).toBe(404);

@@ -264,16 +264,6 @@ describe.concurrent('an operator with a bad configuration gets one clear line an
       line: /METRICS_PORT must be a port number 1-65535 \(got "prometheus"\)/,
     },
     {
-      story: 'a METRICS_PORT equal to PORT',
-      env: () => ({ PORT: '39417', METRICS_PORT: '39417' }),
-      line: /METRICS_PORT must differ from PORT \(both 39417\): metrics are never served on the public port/,
-    },
-    {
-      story: 'an OTEL_EXPORTER_OTLP_ENDPOINT that is no URL',
-      env: () => ({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }),
-      line: /OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ or https:\/\/ URL, or unset to turn tracing off/,
-    },
-    {
       story: 'a SESSION_SECRET list with an empty entry',
       env: () => ({ SESSION_SECRET: 'a,,b' }),
       line: /SESSION_SECRET must be a comma-separated list without empty entries/,

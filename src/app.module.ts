@@ -15,15 +15,20 @@ import { AppConfigModule } from './config/app-config.module.js';
 import { HealthController } from './health/health.controller.js';
 import { HomeController } from './home/home.controller.js';
 import { LoggingModule } from './logging/logging.module.js';
-import { MetricsModule } from './metrics/metrics.module.js';
 import { PreferencesModule } from './preferences/preferences.module.js';
 import { TracingModule, type Tracing } from './tracing/tracing.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
-  /** `tracing`: the started OpenTelemetry SDK's hooks, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. */
-  static forRoot(config: AppConfig, tracing?: Tracing): DynamicModule {
+  /**
+   * `tracing`: the started OpenTelemetry SDK's hooks, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
+   * `metrics`: `MetricsModule.forRoot(config)`, when `METRICS_PORT` is (loaded by the caller only then).
+   */
+  static forRoot(
+    config: AppConfig,
+    { tracing, metrics }: { tracing?: Tracing; metrics?: DynamicModule } = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -49,7 +54,7 @@ export class AppModule {
         CartModule,
         // The request log already records each failed probe; terminus would log it twice.
         TerminusModule.forRoot({ logger: false }),
-        ...(config.metricsPort === undefined ? [] : [MetricsModule.forRoot(config)]),
+        ...(metrics ? [metrics] : []),
         ...(tracing ? [TracingModule.forRoot(tracing)] : []),
       ],
       controllers: [HomeController, HealthController],

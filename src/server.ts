@@ -18,8 +18,13 @@ function fail(what: string, error: unknown): never {
 
 /** Creates the app, listens (and on METRICS_PORT), and drains on SIGTERM/SIGINT. */
 export async function serve(config: AppConfig, tracing?: Tracing): Promise<void> {
+  // prom-client and its series are loaded only when metrics are on.
+  const metrics =
+    config.metricsPort === undefined
+      ? undefined
+      : (await import('./metrics/metrics.module.js')).MetricsModule.forRoot(config);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config, tracing),
+    AppModule.forRoot(config, { tracing, metrics }),
     new PrototypedExpressAdapter(),
     {
       bodyParser: false,

@@ -16,12 +16,13 @@ import {
 import type { AppConfig } from '../config/app-config.js';
 import { watchStoreCalls } from '../telemetry/store-calls.js';
 import { AppMetrics } from './app-metrics.js';
+import { REQUEST_TIMER } from './metrics.constants.js';
 import { MetricsServer } from './metrics-server.js';
 
 /**
- * Prometheus metrics (`METRICS_PORT`): imported only when it is set, so that otherwise nothing
- * is registered, timed or listened on. `serve()` starts the listener after the public one;
- * `configureApp()` mounts the request timer.
+ * Prometheus metrics (`METRICS_PORT`): `serve()` loads this file only when it is set, so that
+ * otherwise prom-client is not even loaded and nothing is registered, timed or listened on.
+ * `serve()` starts the listener after the public one; `configureApp()` mounts the request timer.
  * @example MetricsModule.forRoot(config)
  */
 @Global()
@@ -47,12 +48,17 @@ export class MetricsModule implements OnModuleInit, OnApplicationShutdown {
         },
         { provide: AUTH_OBSERVER, useExisting: AppMetrics },
         {
+          provide: REQUEST_TIMER,
+          inject: [AppMetrics],
+          useFactory: (metrics: AppMetrics) => metrics.requestTimer,
+        },
+        {
           provide: MetricsServer,
           inject: [AppMetrics],
           useFactory: (metrics: AppMetrics) => new MetricsServer(metrics.registry),
         },
       ],
-      exports: [AppMetrics, AUTH_OBSERVER, MetricsServer],
+      exports: [AUTH_OBSERVER, REQUEST_TIMER, MetricsServer],
     };
   }
 

@@ -9,6 +9,7 @@
 //   BENCH_ROWS=1000000    rows for the big-store and purge steps (0 skips them)
 //   BENCH_PURGE_INTERVAL  SESSION_PURGE_INTERVAL of the purge-step server (default 30 s)
 //   BENCH_FLOOD=0         skip the sign-in flood scenario; BENCH_FLOOD=only: nothing else
+//   BENCH_METRICS=0       skip metrics on vs off; BENCH_METRICS=only: nothing else
 //   REDIS_URL             use this Redis for app-redis instead of starting redis-server
 //   BENCH_BEFORE=DIR      also bench the app built in DIR (another checkout, built) on SQLite and
 //                         Redis, as before-sqlite and before-redis, for before/after ratios
@@ -19,7 +20,7 @@
 // generator (autocannon) runs inside this process, on core 1 (see the re-exec below).
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID, scrypt } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +38,8 @@ import {
 import { is2xx, is2xxOr3xx, is3xx, runLoad, summarize } from './lib/load.mjs';
 import {
   CORES,
+  cpuTicks,
+  freePort,
   LOAD_CORE,
   msUntilIdle,
   npmStartCommand,
@@ -87,6 +90,10 @@ const positive = (raw, fallback) => {
 const QUICK = process.env.BENCH_QUICK === '1';
 /** BENCH_FLOOD: 'run' the sign-in flood scenario (default), 'skip' it (0), or run 'only' it. */
 const FLOOD = { 0: 'skip', only: 'only' }[process.env.BENCH_FLOOD] ?? 'run';
+/** BENCH_METRICS: 'run' metrics on vs off (default), 'skip' it (0), or run 'only' it. */
+const METRICS = { 0: 'skip', only: 'only' }[process.env.BENCH_METRICS] ?? 'run';
+/** Alternating rounds of metrics off / on: the machine is shared, so one pair would be noise. */
+const METRICS_ROUNDS = QUICK ? 1 : 3;
 const DURATION = QUICK ? 2 : positive(process.env.BENCH_DURATION, 10) || 10;
 const TARGET_WARMUP = QUICK ? 1 : 5;
 const SCENARIO_WARMUP = QUICK ? 1 : 2;
@@ -768,6 +775,85 @@ async function benchPurge() {
   }
 }
 
+/**
+ * Metrics on vs off (the "Operating it" issue): two app (sqlite) servers, one with METRICS_PORT,
+ * both signed-in GET / at 32 connections, measured in alternating rounds (off, on, then on, off…)
+ * so drift from the other work on the machine falls on both. Compared by the server's CPU time
+ * per request (utime + stime from /proc over the whole run): other processes on the shared
+ * machine change the rate far more than they change what one request costs.
+ */
+async function metricsCost() {
+  const sides = [
+    { id: 'metrics-off', label: 'app (sqlite), metrics off', env: {} },
+    { id: 'metrics-on', label: 'app (sqlite), metrics on', env: { METRICS_PORT: '' } },
+  ];
+  try {
+    for (const side of sides) {
+      if (side.env.METRICS_PORT !== undefined) side.env.METRICS_PORT = String(await freePort());
+      const started = await startServer({
+        name: side.id,
+        script: APP,
+        ...AS_NPM_START,
+        cwd: ROOT,
+        env: { ...APP_ENV, SESSION_STORE: 'sqlite', ...side.env },
+        readyPath: '/health/ready',
+      });
+      if (!started.ok) throw new Error(`${side.id} did not start: ${started.reason}`);
+      side.server = started.server;
+      const pool = await sessionPool(side.server.base, POOL, USER.name, USER.password);
+      side.requests = (i) => [
+        { method: 'GET', path: '/', headers: { cookie: pool[i % pool.length].cookie } },
+      ];
+      side.runs = [];
+    }
+    for (let round = 0; round < METRICS_ROUNDS; round++) {
+      for (const side of round % 2 ? sides.toReversed() : sides) {
+        say(`${side.id}: signed-in GET / @32, round ${round + 1} of ${METRICS_ROUNDS}`);
+        const ticks = cpuTicks(readFileSync(`/proc/${side.server.pid}/stat`, 'utf8'));
+        const result = await runLoad({
+          url: side.server.base,
+          connections: 32,
+          warmup: round === 0 ? TARGET_WARMUP : SCENARIO_WARMUP,
+          duration: DURATION,
+          requestsFor: side.requests,
+          expect: is2xx,
+          pid: side.server.pid,
+        });
+        const used = cpuTicks(readFileSync(`/proc/${side.server.pid}/stat`, 'utf8')) - ticks;
+        // Clock ticks are 10 ms; the whole run (warm-up included) over all its responses.
+        result.cpuMsPerRequest = (used * 10) / result.allResponses;
+        side.runs.push(result);
+      }
+    }
+    for (const side of sides) {
+      const median = side.runs.toSorted((a, b) => a.rps - b.rps)[side.runs.length >> 1];
+      const cpu = side.runs.reduce((sum, run) => sum + run.cpuMsPerRequest, 0) / side.runs.length;
+      addRow(side, 'metrics', 'signed-in GET / (median round)', 32, {
+        result: median,
+        cpuMsPerRequest: cpu,
+        note: `server CPU per request ${cpu.toFixed(3)} ms (mean of rounds)`,
+      });
+    }
+    const on = sides[1];
+    const scraped = await send(`http://127.0.0.1:${on.env.METRICS_PORT}`, undefined, '/metrics');
+    const timed =
+      /http_request_duration_seconds_count\{method="GET",route="\/",status="200"\} (\d+)/.exec(
+        scraped.text,
+      );
+    notes.push(
+      `Metrics on vs off: ${METRICS_ROUNDS} alternating round(s) of ${DURATION} s each, both servers on the same core, on a machine shared with other work (compare the ratio, not the rates); rates per round, off: ${sides[0].runs.map((run) => fmtRate(run.rps)).join(', ')}; on: ${on.runs.map((run) => fmtRate(run.rps)).join(', ')} req/s; server CPU ms per request, off: ${sides[0].runs.map((run) => run.cpuMsPerRequest.toFixed(3)).join(', ')}; on: ${on.runs.map((run) => run.cpuMsPerRequest.toFixed(3)).join(', ')}. ` +
+        `The metrics-on server had timed ${timed ? Number(timed[1]).toLocaleString('en-US') : 'no (scrape failed)'} signed-in GET / requests by the end.`,
+    );
+  } catch (error) {
+    for (const side of sides)
+      if (!find(side.id, 'metrics'))
+        addRow(side, 'metrics', 'signed-in GET /', 32, { na: `harness error: ${error.message}` });
+    say(`metrics: error ${error.stack}`);
+  } finally {
+    for (const side of sides) await side.server?.stop();
+  }
+}
+
 function find(targetId, key, connections) {
   return rows.find(
     (row) =>
@@ -992,6 +1078,20 @@ function checks() {
     );
   }
 
+  if (METRICS !== 'skip') {
+    const off = find('metrics-off', 'metrics');
+    const on = find('metrics-on', 'metrics');
+    const why = missing(off, on);
+    if (why) add(undefined, `metrics on costs < 5% of signed-in GET / — ${why}`);
+    else {
+      const cost = on.cpuMsPerRequest / off.cpuMsPerRequest - 1;
+      add(
+        cost < 0.05,
+        `signed-in GET / @32 with METRICS_PORT: ${(cost * 100).toFixed(1)}% more server CPU per request (${on.cpuMsPerRequest.toFixed(3)} vs ${off.cpuMsPerRequest.toFixed(3)} ms); ${rate(on)} = ${ratio(on, off).toFixed(2)} × without (${rate(off)}), rates being noisier; target < 5%`,
+      );
+    }
+  }
+
   const measured = rows.filter((row) => row.result);
   const failing = measured.filter((row) => row.result.errors > 0);
   add(
@@ -1009,7 +1109,7 @@ async function main() {
     .map((id) => id.trim())
     .filter(Boolean);
   const targets = (only ? TARGETS.filter((t) => only.includes(t.id)) : TARGETS).filter(
-    (t) => FLOOD !== 'only' || t.app,
+    (t) => (FLOOD !== 'only' || t.app) && METRICS !== 'only',
   );
   say(
     `${QUICK ? 'quick' : 'full'} run: ${DURATION} s per measurement; targets ${targets.map((t) => t.id).join(', ')}`,
@@ -1018,6 +1118,7 @@ async function main() {
   say(`scrypt alone: ${hashMs.toFixed(1)} ms per hash`);
   for (const target of targets) await benchTarget(target);
   if (BIG_ROWS > 0 && targets.some((t) => t.bigStore)) await benchPurge();
+  if (METRICS !== 'skip') await metricsCost();
   notes.push(
     'peak RSS MB: VmRSS of the Node server process, sampled every 100 ms while measuring; for ' +
       "app (redis) the redis-server process's own memory is not included.",
@@ -1036,6 +1137,7 @@ async function main() {
   };
   if (FLOOD === 'only')
     settings.mode += '; BENCH_FLOOD=only: app targets, sign-in flood scenario only';
+  if (METRICS === 'only') settings.mode += '; BENCH_METRICS=only: metrics on vs off only';
   const markdown = await prettify(
     report({ info, settings, rows, checks: checks(), notes, finishedLoad: loadavg()[0] }),
     join(RESULTS, 'latest.md'),

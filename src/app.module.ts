@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import {
   AuthModule,
   ErrorPageFilter,
@@ -14,15 +15,23 @@ import { HealthController } from './health/health.controller.js';
 import { HomeController } from './home/home.controller.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { PreferencesModule } from './preferences/preferences.module.js';
+import { TracingModule, type Tracing } from './tracing/tracing.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * `tracing`: the started OpenTelemetry SDK's hooks, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
+   * `metrics`: `MetricsModule.forRoot(config)`, when `METRICS_PORT` is (loaded by the caller only then).
+   */
+  static forRoot(
+    config: AppConfig,
+    { tracing, metrics }: { tracing?: Tracing; metrics?: DynamicModule } = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggingModule.forRoot({ level: config.logLevel }),
+        LoggingModule.forRoot({ level: config.logLevel, traceId: tracing?.traceId }),
         SessionModule.forRoot({
           isGlobal: true,
           secret: config.sessionSecrets,
@@ -40,6 +49,10 @@ export class AppModule {
         }),
         PreferencesModule,
         CartModule,
+        // The request log already records each failed probe; terminus would log it twice.
+        TerminusModule.forRoot({ logger: false }),
+        ...(metrics ? [metrics] : []),
+        ...(tracing ? [TracingModule.forRoot(tracing)] : []),
       ],
       controllers: [HomeController, HealthController],
       // Nest consults global filters last-registered first and AuthModule's come after this

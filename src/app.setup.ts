@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 import { setupSessionAuth } from 'nest-session-auth';
 import type { AppConfig } from './config/app-config.js';
 import { PinoLogger } from './logging/pino-logger.service.js';
+import { REQUEST_TIMER } from './metrics/metrics.constants.js';
 
 /** The app's own pages (home, cart), from this file (src/ or dist/): any working directory works. */
 const VIEWS = join(import.meta.dirname, '..', 'views');
@@ -13,8 +15,9 @@ export function configureApp(
   app: NestExpressApplication,
   config: AppConfig,
 ): NestExpressApplication {
-  // First, so every request is logged, static files and body-parser refusals included.
+  // First, so every request is logged (and timed), static files and body-parser refusals included.
   app.use(app.get(PinoLogger).middleware);
+  if (config.metricsPort !== undefined) app.use(app.get<RequestHandler>(REQUEST_TIMER));
   app.disable('x-powered-by');
   // Pages are per-session and never cached (no-store), so hashing each body for an ETag is waste.
   app.set('etag', false);

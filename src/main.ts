@@ -13,6 +13,11 @@ try {
 }
 for (const warning of config.warnings) console.error(`Configuration warning: ${warning}`);
 
+// Tracing patches modules as they load, so it starts before Nest; when off, its SDK is not loaded.
+const tracing = config.tracing
+  ? await (await import('./tracing/tracing.js')).startTracing(config.tracing)
+  : undefined;
+
 // Nest is loaded only once the configuration is known to be good, so bad settings fail fast.
 const { serve } = await import('./server.js');
-await serve(config);
+await serve(config, tracing);

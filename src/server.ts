@@ -7,6 +7,8 @@ import { PrototypedExpressAdapter } from 'nest-session-auth';
 import { configureApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import { PinoLogger } from './logging/pino-logger.service.js';
+import { MetricsServer } from './metrics/metrics-server.js';
+import type { Tracing } from './tracing/tracing.module.js';
 
 /** Prints one line and exits 1: start-up failures should not read like crashes. */
 function fail(what: string, error: unknown): never {
@@ -14,10 +16,15 @@ function fail(what: string, error: unknown): never {
   process.exit(1);
 }
 
-/** Creates the app, listens, and drains on SIGTERM/SIGINT. */
-export async function serve(config: AppConfig): Promise<void> {
+/** Creates the app, listens (and on METRICS_PORT), and drains on SIGTERM/SIGINT. */
+export async function serve(config: AppConfig, tracing?: Tracing): Promise<void> {
+  // prom-client and its series are loaded only when metrics are on.
+  const metrics =
+    config.metricsPort === undefined
+      ? undefined
+      : (await import('./metrics/metrics.module.js')).MetricsModule.forRoot(config);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, { tracing, metrics }),
     new PrototypedExpressAdapter(),
     {
       bodyParser: false,
@@ -42,8 +49,16 @@ export async function serve(config: AppConfig): Promise<void> {
   await (config.host ? app.listen(config.port, config.host) : app.listen(config.port)).catch(
     (error: unknown) => fail(`Cannot listen on port ${config.port}`, error),
   );
+  if (config.metricsPort !== undefined) {
+    await app
+      .get(MetricsServer)
+      .listen(config.metricsPort, config.host)
+      .catch((error: unknown) =>
+        fail(`Cannot listen on METRICS_PORT ${config.metricsPort}`, error),
+      );
+  }
   app.useLogger(app.get(PinoLogger));
   new Logger('Bootstrap').log(
-    `Listening on ${await app.getUrl()} (sessions: ${config.sessionStore}, accounts: ${config.accountsDatabase.type}, data: ${config.dataDir})`,
+    `Listening on ${await app.getUrl()} (sessions: ${config.sessionStore}, accounts: ${config.accountsDatabase.type}, data: ${config.dataDir}${config.metricsPort === undefined ? '' : `, metrics: port ${config.metricsPort}`})`,
   );
 }

@@ -68,22 +68,45 @@ describe('when a dependency fails at run time', () => {
     expect((await signIn(t.agent(), 'alice')).status).toBe(303);
   });
 
-  it('reports health per dependency: 200 when both answer, 503 naming the one that does not', async () => {
-    expect((await t.agent().get('/health')).body).toEqual({
-      status: 'ok',
-      checks: { sessions: 'up', accounts: 'up' },
-    });
+  it('reports readiness per dependency in terminus shape: 200 when both answer, 503 naming the one that does not; liveness stays 200', async () => {
+    const up = { status: 'up', responseTime: expect.any(Number) };
+    const healthy = {
+      status: 200,
+      body: {
+        status: 'ok',
+        info: { sessions: up, accounts: up },
+        error: {},
+        details: { sessions: up, accounts: up },
+      },
+    };
+    for (const path of ['/health/ready', '/health']) {
+      const ready = await t.agent().get(path);
+      expect({ status: ready.status, body: ready.body as unknown }).toEqual(healthy);
+    }
 
     vi.spyOn(users, 'ping').mockRejectedValue(new Error('down'));
-    const accountsDown = await t.agent().get('/health');
+    const accountsDown = await t.agent().get('/health/ready');
     expect(accountsDown.status).toBe(503);
-    expect(accountsDown.body.checks).toEqual({ sessions: 'up', accounts: 'down' });
+    expect(accountsDown.body).toMatchObject({
+      status: 'error',
+      info: { sessions: { status: 'up' } },
+      error: { accounts: { status: 'down' } },
+    });
+    expect((await t.agent().get('/health/live')).status).toBe(200);
     vi.restoreAllMocks();
 
     vi.spyOn(store, 'ping').mockReturnValue(new Promise(() => undefined));
     const sessionsHang = await t.agent().get('/health');
     expect(sessionsHang.status).toBe(503);
-    expect(sessionsHang.body.checks).toEqual({ sessions: 'down', accounts: 'up' });
+    expect(sessionsHang.body).toMatchObject({
+      error: { sessions: { status: 'down' } },
+      info: { accounts: { status: 'up' } },
+    });
+    const live = await t.agent().get('/health/live');
+    expect({ status: live.status, body: live.body as unknown }).toEqual({
+      status: 200,
+      body: { status: 'ok', info: {}, error: {}, details: {} },
+    });
   });
 });
 

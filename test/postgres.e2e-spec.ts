@@ -136,10 +136,14 @@ describe.skipIf(!postgresUrl)('a PostgreSQL outage at run time', () => {
     expect(attempt.text).toContain('Accounts are unavailable');
     expect(attempt.ms).toBeLessThan(5000);
     expect((await signedIn.get('/api/me')).body).toEqual({ name: 'steady' });
-    const health = await t.agent().get('/health');
-    expect({ status: health.status, body: health.body as unknown }).toEqual({
+    const health = await t.agent().get('/health/ready');
+    expect({ status: health.status, body: health.body as unknown }).toMatchObject({
       status: 503,
-      body: { status: 'error', checks: { sessions: 'up', accounts: 'down' } },
+      body: {
+        status: 'error',
+        info: { sessions: { status: 'up' } },
+        error: { accounts: { status: 'down' } },
+      },
     });
 
     await proxy.start();
@@ -154,9 +158,12 @@ describe.skipIf(!postgresUrl)('a PostgreSQL outage at run time', () => {
     const attempt = await timedSignIn();
     expect(attempt.status).toBe(503);
     expect(attempt.ms).toBeLessThan(5000);
-    const health = await t.agent().get('/health');
+    const health = await t.agent().get('/health/ready');
     expect(health.status).toBe(503);
-    expect(health.body.checks).toEqual({ sessions: 'up', accounts: 'down' });
+    expect(health.body).toMatchObject({
+      info: { sessions: { status: 'up' } },
+      error: { accounts: { status: 'down' } },
+    });
 
     proxy.thaw();
     expect(await signInSucceedsWithin(5000)).toBe(303);

@@ -211,7 +211,10 @@ describe.concurrent('a developer runs with SESSION_STORE=memory', () => {
     expect(server.stdout).toContain('sessions: memory');
     const res = await request(server.url).get('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', checks: { sessions: 'up', accounts: 'up' } });
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      info: { sessions: { status: 'up' }, accounts: { status: 'up' } },
+    });
   });
 });
 
@@ -254,6 +257,11 @@ describe.concurrent('an operator with a bad configuration gets one clear line an
       story: 'a DATABASE_URL that is not PostgreSQL',
       env: () => ({ DATABASE_URL: 'mysql://x' }),
       line: /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, or unset to keep accounts in DATA_DIR/,
+    },
+    {
+      story: 'a METRICS_PORT that is no port',
+      env: () => ({ METRICS_PORT: 'prometheus' }),
+      line: /METRICS_PORT must be a port number 1-65535 \(got "prometheus"\)/,
     },
     {
       story: 'a SESSION_SECRET list with an empty entry',

@@ -88,9 +88,12 @@ describe.skipIf(!redisUrl)('a Redis outage', () => {
     const page = await t.agent().get('/').set('Cookie', cookie);
     expect(page.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(3500);
-    const health = await t.agent().get('/health');
+    const health = await t.agent().get('/health/ready');
     expect(health.status).toBe(503);
-    expect(health.body.checks).toMatchObject({ sessions: 'down', accounts: 'up' });
+    expect(health.body).toMatchObject({
+      error: { sessions: { status: 'down' } },
+      info: { accounts: { status: 'up' } },
+    });
 
     await sleep(7000 - (Date.now() - started) + 200);
     expect((await t.agent().get('/api/me').set('Cookie', cookie)).body).toEqual({
@@ -109,6 +112,9 @@ describe.skipIf(!redisUrl)('a Redis outage', () => {
       'Sessions are unavailable',
     );
     expect(Date.now() - started).toBeLessThan(3000);
+    // Ready no longer, but alive: an orchestrator must not restart the app for a store outage.
+    expect((await t.agent().get('/health/ready')).status).toBe(503);
+    expect((await t.agent().get('/health/live')).status).toBe(200);
 
     await redis.restart();
     let status = 0;

@@ -66,6 +66,12 @@ describe(loadConfig.name, () => {
     ['SESSION_SECRET', 'first, '],
     ['AUTH_ATTEMPTS_PER_MINUTE', '0'],
     ['AUTH_ATTEMPTS_PER_MINUTE', 'many'],
+    ['METRICS_PORT', 'prometheus'],
+    ['METRICS_PORT', '0'],
+    ['METRICS_PORT', '65536'],
+    ['METRICS_PORT', '9100.5'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
   ])('rejects %s=%j with one line naming the variable', (name, value) => {
     const error = thrownBy({ [name]: value });
 
@@ -82,6 +88,32 @@ describe(loadConfig.name, () => {
       sessionStore: 'postgres',
       accountsDatabase: { type: 'postgres', url },
     });
+  });
+
+  it('turns metrics and tracing on only when their variables are set', () => {
+    expect(loadConfig(env())).toMatchObject({ metricsPort: undefined, tracing: undefined });
+    expect(
+      loadConfig(
+        env({ METRICS_PORT: '9464', OTEL_EXPORTER_OTLP_ENDPOINT: ' http://collector:4318 ' }),
+      ),
+    ).toMatchObject({
+      metricsPort: 9464,
+      tracing: { endpoint: 'http://collector:4318', serviceName: 'nest-session-auth' },
+    });
+    expect(
+      loadConfig(
+        env({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example', OTEL_SERVICE_NAME: 'shop' }),
+      ).tracing?.serviceName,
+    ).toBe('shop');
+  });
+
+  it('refuses a METRICS_PORT equal to PORT: metrics are never on the public port', () => {
+    expect(thrownBy({ PORT: '8080', METRICS_PORT: '8080' })).toEqual(
+      new ConfigError(
+        'METRICS_PORT must differ from PORT (both 8080): metrics are never served on the public port',
+      ),
+    );
+    expect(thrownBy({ METRICS_PORT: '3000' })).toBeInstanceOf(ConfigError);
   });
 
   it('reads AUTH_ATTEMPTS_PER_MINUTE', () => {

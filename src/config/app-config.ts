@@ -40,9 +40,23 @@ export interface AppConfig {
   authAttemptsPerMinute: number;
   /** Log lines below this level are dropped. */
   logLevel: LogLevel;
+  /** Port of the Prometheus listener (`METRICS_PORT`); undefined: no metrics at all. */
+  metricsPort?: number;
+  /** OpenTelemetry traces, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; undefined: none. */
+  tracing?: TracingConfig;
   /** Settings that work but are unsafe; main.ts prints each as one line before starting. */
   warnings: string[];
 }
+
+export interface TracingConfig {
+  /** Where spans go; the OTLP exporter reads it (and the other `OTEL_*` variables) itself. */
+  endpoint: string;
+  /** `OTEL_SERVICE_NAME`, or the app's name. */
+  serviceName: string;
+}
+
+/** The service name traces carry unless `OTEL_SERVICE_NAME` says otherwise. */
+export const DEFAULT_SERVICE_NAME = 'nest-session-auth';
 
 /** In production, the shortest SESSION_SECRET entry accepted: guessing it must be out of reach. */
 export const MIN_SECRET_LENGTH = 32;
@@ -71,22 +85,39 @@ const positiveWhole = (name: string, fallback: number, unit: string, max = Infin
 const seconds = (name: string, fallback: number, max = Infinity) =>
   positiveWhole(name, fallback, ' of seconds', max);
 
-const envSchema = z.object({
-  PORT: z
+/** A TCP port from `min` to 65535, or `fallback` when unset. */
+const port = <T extends number | undefined>(name: string, fallback: T, min: number) =>
+  z
     .string()
     .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined || raw === '') return 3000;
-      const port = Number(raw);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    .transform((raw, ctx): number | T => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > 65535) {
         ctx.addIssue({
           code: 'custom',
-          message: `PORT must be a port number 0-65535 (got "${raw}")`,
+          message: `${name} must be a port number ${min}-65535 (got "${raw}")`,
         });
         return z.NEVER;
       }
-      return port;
-    }),
+      return value;
+    });
+
+const envSchema = z.object({
+  PORT: port('PORT', 3000, 0),
+  // Prometheus needs a known port: 0 (any free port) would be unreachable.
+  METRICS_PORT: port('METRICS_PORT', undefined, 1),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .optional()
+    .refine(
+      (url) => !url?.trim() || (/^https?:\/\//i.test(url.trim()) && URL.canParse(url.trim())),
+      {
+        message:
+          'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, or unset to turn tracing off',
+      },
+    ),
+  OTEL_SERVICE_NAME: z.string().optional(),
   HOST: z.string().optional(),
   NODE_ENV: z.string().optional(),
   DATA_DIR: z.string().optional(),
@@ -146,6 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'SESSION_STORE=postgres keeps sessions in the database of DATABASE_URL, which must then be a postgres:// or postgresql:// URL',
     );
   }
+  if (vars.METRICS_PORT !== undefined && vars.METRICS_PORT === vars.PORT) {
+    throw new ConfigError(
+      `METRICS_PORT must differ from PORT (both ${vars.PORT}): metrics are never served on the public port`,
+    );
+  }
+  const otlpEndpoint = vars.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   return {
     port: vars.PORT,
     host: vars.HOST || undefined,
@@ -163,6 +200,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     purgeInterval: vars.SESSION_PURGE_INTERVAL,
     authAttemptsPerMinute: vars.AUTH_ATTEMPTS_PER_MINUTE,
     logLevel: vars.LOG_LEVEL,
+    metricsPort: vars.METRICS_PORT,
+    tracing: otlpEndpoint
+      ? {
+          endpoint: otlpEndpoint,
+          serviceName: vars.OTEL_SERVICE_NAME?.trim() || DEFAULT_SERVICE_NAME,
+        }
+      : undefined,
     // parseTrustProxy refuses `true` in production, so here it is development.
     warnings:
       trustProxy === true

@@ -1,7 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './log-level.js';
-import { ROOT_LOGGER } from './logging.constants.js';
+import { ROOT_LOGGER, TRACE_ID } from './logging.constants.js';
 import { PinoLogger } from './pino-logger.service.js';
 
 export interface LoggingOptions {
@@ -9,6 +9,8 @@ export interface LoggingOptions {
   level: LogLevel;
   /** Where lines go. @default standard output */
   destination?: DestinationStream;
+  /** Reads the active trace's id, for request lines to carry it. @default none (tracing off) */
+  traceId?: () => string | undefined;
 }
 
 /**
@@ -21,7 +23,11 @@ export class LoggingModule {
   static forRoot(options: LoggingOptions): DynamicModule {
     return {
       module: LoggingModule,
-      providers: [{ provide: ROOT_LOGGER, useValue: rootLogger(options) }, PinoLogger],
+      providers: [
+        { provide: ROOT_LOGGER, useValue: rootLogger(options) },
+        ...(options.traceId ? [{ provide: TRACE_ID, useValue: options.traceId }] : []),
+        PinoLogger,
+      ],
       exports: [PinoLogger],
     };
   }

@@ -3,7 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createRequestLogger, levelFor, requestId, requestLine } from './request-log.js';
+import {
+  createRequestLogger,
+  levelFor,
+  requestId,
+  requestLine,
+  type RequestContext,
+} from './request-log.js';
 
 function exchange(headers: Record<string, string> = {}, url = '/', statusCode = 200) {
   const sent: Record<string, string> = {};
@@ -76,14 +82,18 @@ describe(levelFor.name, () => {
 });
 
 /** One request through the middleware; `close` fires twice, as a guard against double lines. */
-function serveOnce(finished: boolean) {
+function serveOnce(finished: boolean, traceId?: () => string | undefined) {
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const seen: string[] = [];
-  const middleware = createRequestLogger(logger, (reqId, next) => {
-    seen.push(reqId);
-    next();
-  });
+  const seen: RequestContext[] = [];
+  const middleware = createRequestLogger(
+    logger,
+    (context, next) => {
+      seen.push(context);
+      next();
+    },
+    traceId,
+  );
   const { req } = exchange({ 'x-request-id': 'r-1' }, '/cart?x=1', 200);
   const res = Object.assign(new EventEmitter(), {
     statusCode: 200,
@@ -101,7 +111,7 @@ describe(createRequestLogger.name, () => {
   it('writes one line when the response closes, with the request id it handed on', () => {
     const { lines, seen, nextCalls } = serveOnce(true);
     expect(nextCalls).toBe(1);
-    expect(seen).toEqual(['r-1']);
+    expect(seen).toEqual([{ reqId: 'r-1', traceId: undefined }]);
     expect(lines).toEqual([
       expect.objectContaining({
         reqId: 'r-1',
@@ -112,6 +122,13 @@ describe(createRequestLogger.name, () => {
         msg: 'request completed',
       }),
     ]);
+  });
+
+  it('adds the trace id, read as the request arrives, to its line and to what it hands on', () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const { lines, seen } = serveOnce(true, () => traceId);
+    expect(seen).toEqual([{ reqId: 'r-1', traceId }]);
+    expect(lines).toEqual([expect.objectContaining({ reqId: 'r-1', traceId })]);
   });
 
   it('says when the client went away before the response was finished', () => {

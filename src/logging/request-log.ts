@@ -54,26 +54,35 @@ export function levelFor(res: ServerResponse): LevelWithSilent {
   return res.statusCode >= 400 ? 'warn' : 'info';
 }
 
+/** What every line written while handling a request carries. */
+export interface RequestContext {
+  reqId: string;
+  /** The OpenTelemetry trace of the request, when tracing is on. */
+  traceId?: string;
+}
+
 /**
  * Express middleware that writes exactly one line per request when it ends (completed or
- * aborted), with only the fields of `RequestLine` and the request id. Hands the request id to
- * `next` through `run`, so lines written while handling the request can carry it. Written by
+ * aborted), with only the fields of `RequestLine` and the request's context. Hands the context
+ * to `next` through `run`, so lines written while handling the request can carry it. Written by
  * hand rather than with pino-http: its per-request child logger and serializers cost more than
  * the rest of a signed-in page view.
  */
 export function createRequestLogger(
   logger: Logger,
-  run: (requestId: string, next: () => void) => void,
+  run: (context: RequestContext, next: () => void) => void,
+  /** The active trace's id (read as the request arrives), when tracing is on. */
+  traceId?: () => string | undefined,
 ): (req: Request, res: Response, next: NextFunction) => void {
   return (req, res, next) => {
     const started = performance.now();
-    const reqId = requestId(req, res);
+    const context: RequestContext = { reqId: requestId(req, res), traceId: traceId?.() };
     res.once('close', () => {
       const line = requestLine(req, res, Math.round(performance.now() - started));
       const message = res.writableFinished ? 'request completed' : 'request aborted';
-      logger[levelFor(res)]({ reqId, ...line }, message);
+      logger[levelFor(res)]({ ...context, ...line }, message);
     });
-    run(reqId, next);
+    run(context, next);
   };
 }
 

@@ -9,6 +9,7 @@ import {
   WrongCurrentPasswordException,
 } from './auth.service.js';
 import { AuthLimits, TooManyAttemptsException } from './auth-limits.js';
+import type { CredentialCheckKind, CredentialCheckOutcome } from './auth-observer.js';
 import { HashingBusyException, PasswordHasher } from './password-hasher.js';
 import { NameTakenError, UserStore, type UserAccount } from './user-store.js';
 
@@ -228,5 +229,47 @@ describe(AuthService.name, () => {
       status: HttpStatus.SERVICE_UNAVAILABLE,
       cause: failure,
     });
+  });
+
+  it('tells an observer how each credential check ended: success, failure, throttled, busy, and nothing for an outage', async () => {
+    const seen: string[] = [];
+    const observer = {
+      credentialChecked: (kind: CredentialCheckKind, outcome: CredentialCheckOutcome) =>
+        seen.push(`${kind} ${outcome}`),
+    };
+    const limits = new AuthLimits(new MemorySessionStore(new SessionLifetime(SESSION_DEFAULTS)), {
+      attemptsPerMinute: 6,
+    });
+    const observed = new AuthService(users, hasher, limits, observer);
+
+    const alice = await observed.register('alice', 'correct horse', CLIENT);
+    await observed.register('alice', 'correct horse', CLIENT).catch(() => undefined);
+    await observed.signIn('alice', 'correct horse', CLIENT);
+    await observed.signIn('alice', 'wrong horse', CLIENT).catch(() => undefined);
+    await observed.changePassword(alice, 'correct horse', 'battery staple', CLIENT);
+    await observed
+      .changePassword(alice, 'wrong horse', 'x'.repeat(8), CLIENT)
+      .catch(() => undefined);
+    await observed.signIn('alice', 'battery staple', CLIENT).catch(() => undefined);
+    users.failure = new Error('SQLITE_IOERR');
+    await observed.signIn('alice', 'battery staple', { ip: '198.51.100.1' }).catch(() => undefined);
+    const busy = new PasswordHasher();
+    busy.assertNotBusy = () => {
+      throw new HashingBusyException();
+    };
+    await new AuthService(users, busy, limits, observer)
+      .register('bob', 'correct horse', CLIENT)
+      .catch(() => undefined);
+
+    expect(seen).toEqual([
+      'register success',
+      'register failure',
+      'sign_in success',
+      'sign_in failure',
+      'password_change success',
+      'password_change failure',
+      'sign_in throttled',
+      'register busy',
+    ]);
   });
 });

@@ -1,9 +1,22 @@
-import { HttpException, HttpStatus, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Optional,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { logAuthEvent } from './auth-events.js';
+import {
+  AUTH_OBSERVER,
+  type AuthObserver,
+  type CredentialCheckKind,
+  type CredentialCheckOutcome,
+} from './auth-observer.js';
 import type { SessionUser } from './auth.types.js';
 import { AuthLimits, TooManyAttemptsException } from './auth-limits.js';
 import type { Client } from './client.js';
-import { PasswordHasher } from './password-hasher.js';
+import { HashingBusyException, PasswordHasher } from './password-hasher.js';
 import { NameTakenError, UserStore, type UserAccount } from './user-store.js';
 
 /** Wrong name or password. Not an UnauthorizedException: the form is shown again, no redirect. */
@@ -37,6 +50,7 @@ export class AuthService {
     private readonly users: UserStore,
     private readonly hasher: PasswordHasher,
     private readonly limits: AuthLimits,
+    @Optional() @Inject(AUTH_OBSERVER) private readonly observer?: AuthObserver,
   ) {}
 
   /**
@@ -45,13 +59,23 @@ export class AuthService {
    * checks wait already.
    */
   async signIn(name: string, password: string, client: Client): Promise<SessionUser> {
-    const account = await this.checkPassword(name, password, client, 'sign-in-failed');
-    if (!account) throw new InvalidCredentialsException();
-    return { id: account.id, name: account.name };
+    return this.observed('sign_in', async () => {
+      const account = await this.checkPassword(name, password, client, 'sign-in-failed');
+      if (!account) throw new InvalidCredentialsException();
+      return { id: account.id, name: account.name };
+    });
   }
 
   /** Creates the account. Throws `NameTakenException` when the name is in use. */
   async register(name: string, password: string, client: Client): Promise<SessionUser> {
+    return this.observed('register', () => this.createAccount(name, password, client));
+  }
+
+  private async createAccount(
+    name: string,
+    password: string,
+    client: Client,
+  ): Promise<SessionUser> {
     this.hasher.assertNotBusy(client);
     await this.refusalLogged(this.limits.checkAddress(client.ip), 'register-failed');
     const passwordHash = await this.hasher.hash(password, client);
@@ -71,6 +95,17 @@ export class AuthService {
    * @example await auth.changePassword(user, current, next, clientOf(req, res));
    */
   async changePassword(
+    user: SessionUser,
+    currentPassword: string,
+    newPassword: string,
+    client: Client,
+  ): Promise<void> {
+    return this.observed('password_change', () =>
+      this.replacePassword(user, currentPassword, newPassword, client),
+    );
+  }
+
+  private async replacePassword(
     user: SessionUser,
     currentPassword: string,
     newPassword: string,
@@ -124,6 +159,20 @@ export class AuthService {
     return undefined;
   }
 
+  /** Runs a credential check and tells the observer, if any, how it ended. */
+  private async observed<T>(kind: CredentialCheckKind, check: () => Promise<T>): Promise<T> {
+    if (!this.observer) return check();
+    try {
+      const result = await check();
+      this.observer.credentialChecked(kind, 'success');
+      return result;
+    } catch (error) {
+      const outcome = outcomeOf(error);
+      if (outcome) this.observer.credentialChecked(kind, outcome);
+      throw error;
+    }
+  }
+
   /** A limit's refusal, logged as a failure of what was tried. */
   private async refusalLogged<T>(check: Promise<T>, event: AuthFailure, user?: string): Promise<T> {
     try {
@@ -149,6 +198,19 @@ export class AuthService {
       );
     }
   }
+}
+
+/** The verdict an error stands for; undefined for errors that are none (store down, client gone). */
+function outcomeOf(error: unknown): CredentialCheckOutcome | undefined {
+  if (error instanceof TooManyAttemptsException) return 'throttled';
+  if (error instanceof HashingBusyException) return 'busy';
+  if (
+    error instanceof InvalidCredentialsException ||
+    error instanceof WrongCurrentPasswordException ||
+    error instanceof NameTakenException
+  )
+    return 'failure';
+  return undefined;
 }
 
 type AuthFailure = 'sign-in-failed' | 'password-change-failed' | 'register-failed';

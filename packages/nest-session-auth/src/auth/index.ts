@@ -10,6 +10,12 @@ export {
 } from './form-refusal.js';
 export { accountNameKey, INVISIBLE_CHARACTERS } from './account-name.js';
 export { AUTH_DEFAULTS } from './auth.constants.js';
+export {
+  AUTH_OBSERVER,
+  type AuthObserver,
+  type CredentialCheckKind,
+  type CredentialCheckOutcome,
+} from './auth-observer.js';
 export { AuthLimits, MAX_FAILURES, TooManyAttemptsException } from './auth-limits.js';
 export { AuthService } from './auth.service.js';
 export { clientOf, type Client } from './client.js';

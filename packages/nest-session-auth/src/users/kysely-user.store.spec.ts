@@ -1,9 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  onTestFinished,
+  vi,
+} from 'vitest';
 import { NameTakenError } from '../auth/index.js';
 import { openDatabase, type DatabaseTarget } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
@@ -305,7 +315,12 @@ describe(`${KyselyUserStore.name} when the database cannot be reached`, () => {
   });
 
   it('names the SQLite file it cannot open', async () => {
-    const file = '/dev/null/accounts.db';
+    // Under a regular file: no directory can ever be made there (a fixed path in the shared
+    // temp dir could be, by any other test run).
+    const dir = mkdtempSync(join(tmpdir(), 'nsa-unopenable-'));
+    onTestFinished(() => rmSync(dir, { recursive: true }));
+    writeFileSync(join(dir, 'afile'), '');
+    const file = join(dir, 'afile', 'accounts.db');
 
     await expect(KyselyUserStore.open({ type: 'sqlite', file })).rejects.toThrow(
       `cannot use SQLite database ${file}: `,

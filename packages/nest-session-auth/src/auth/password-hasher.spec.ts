@@ -138,6 +138,20 @@ describe(`${ConcurrencyLimit.name} with a waiting line`, () => {
     expect(sut.isFull('10.0.0.1')).toBe(false);
   });
 
+  it('serves the waiting by turns of clients: a newcomer waits behind one task of a flood', async () => {
+    const sut = new ConcurrencyLimit(1, 8, 5);
+    const order: string[] = [];
+    const first = held();
+    const run = (key: string, name: string) =>
+      sut.run(async () => void order.push(name), undefined, key);
+    const blocking = sut.run(first.task, undefined, 'flood');
+    const all = [run('flood', 'f1'), run('flood', 'f2'), run('flood', 'f3'), run('owner', 'o1')];
+
+    first.release();
+    await Promise.all([blocking, ...all]);
+    expect(order).toEqual(['f1', 'o1', 'f2', 'f3']);
+  });
+
   it('drops a waiting task whose client left, without starting it', async () => {
     const sut = new ConcurrencyLimit(1, 4);
     const first = held();

@@ -48,15 +48,18 @@ export class ClientGoneException extends HttpException {
 }
 
 /**
- * Runs at most `limit` tasks at once; up to `maxWaiting` others wait their turn in arrival
- * order, and any more are refused at once with `HashingBusyException`. Tasks may name who asked
- * (`key`): one asker holds at most `maxPerKey` places, running or waiting, so one client cannot
- * fill the line for everyone. A waiting task whose `signal` has aborted (its client left) is
- * dropped when its turn comes, never started.
+ * Runs at most `limit` tasks at once; up to `maxWaiting` others wait, and any more are refused at
+ * once with `HashingBusyException`. Tasks may name who asked (`key`): one asker holds at most
+ * `maxPerKey` places, running or waiting, and the waiting are served by turns of askers (in
+ * arrival order within each), so a newcomer waits behind one task of a flooding client, not all
+ * of them. A waiting task whose `signal` has aborted (its client left) is dropped when its turn
+ * comes, never started.
  */
 export class ConcurrencyLimit {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private waiting = 0;
+  /** Waiting tasks by asker; the Map's order is the order of turns. */
+  private readonly turns = new Map<string | undefined, (() => void)[]>();
   private readonly held = new Map<string, number>();
 
   constructor(
@@ -67,13 +70,13 @@ export class ConcurrencyLimit {
 
   /** Tasks waiting for a slot. */
   get queued(): number {
-    return this.waiting.length;
+    return this.waiting;
   }
 
   /** True when a task run now (for `key`) would be refused. */
   isFull(key?: string): boolean {
     if (key !== undefined && (this.held.get(key) ?? 0) >= this.maxPerKey) return true;
-    return this.running >= this.limit && this.waiting.length >= this.maxWaiting;
+    return this.running >= this.limit && this.waiting >= this.maxWaiting;
   }
 
   async run<T>(task: () => Promise<T>, signal?: AbortSignal, key?: string): Promise<T> {
@@ -81,18 +84,38 @@ export class ConcurrencyLimit {
     this.hold(key, 1);
     try {
       if (this.running < this.limit) this.running++;
-      else await new Promise<void>((resolve) => this.waiting.push(resolve));
+      else await this.wait(key);
       try {
         if (signal?.aborted) throw new ClientGoneException();
         return await task();
       } finally {
-        const next = this.waiting.shift();
-        if (next) next();
-        else this.running--;
+        if (!this.startNext()) this.running--;
       }
     } finally {
       this.hold(key, -1);
     }
+  }
+
+  private wait(key: string | undefined): Promise<void> {
+    this.waiting++;
+    return new Promise<void>((resolve) => {
+      const line = this.turns.get(key);
+      if (line) line.push(resolve);
+      else this.turns.set(key, [resolve]);
+    });
+  }
+
+  /** Hands the slot to the first asker in turn, which then goes to the back. */
+  private startNext(): boolean {
+    const first = this.turns.entries().next();
+    if (first.done) return false;
+    const [key, line] = first.value;
+    this.turns.delete(key);
+    const start = line.shift()!;
+    if (line.length > 0) this.turns.set(key, line);
+    this.waiting--;
+    start();
+    return true;
   }
 
   private hold(key: string | undefined, change: number): void {

@@ -106,7 +106,7 @@ describe.skipIf(!postgresUrl)('SESSION_STORE=postgres: two instances, no Redis',
     const active = cookiePair(await signIn(b.agent(), 'sam'))!;
     const sid = decodeURIComponent(idle.split('=')[1]).slice(2).split('.')[0];
     // The idle session's expiry, moved into the past: the clock of this test.
-    await sql(database.url, 'UPDATE sessions SET expires = $1 WHERE sid = $2', [
+    await sql(database.url, 'UPDATE sessions SET expired = $1 WHERE sid = $2', [
       Date.now() - 1,
       sid,
     ]);

@@ -1,27 +1,18 @@
 import { Logger } from '@nestjs/common';
-import { Kysely, PostgresDialect, sql, type Migration } from 'kysely';
-import type { Pool, QueryConfig } from 'pg';
+import { Kysely, PostgresDialect, sql as rawSql, type Migration } from 'kysely';
+import type { CustomTypesConfig, Pool, QueryConfig } from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { BatchedReader } from '../../database/batched-reader.js';
 import { describeDatabase, migrate, postgresPool, reasonOf } from '../../database/database.js';
-import type {
-  AttemptCounterOptions,
-  OwnedSelector,
-  SessionBackend,
-  SessionRecord,
-  SessionSummary,
-  StoredSession,
-} from './session-backend.js';
-import { recordValues } from './session-backend.js';
+import type { AttemptCounterOptions, StoredSession } from './session-backend.js';
+import { SESSION_SQL, SqlBackend } from './sql.backend.js';
 
 const logger = new Logger('PostgresSessionStore');
-
-const PURGE_BATCH = 250;
 
 /** Runs each statement of a migration in turn. */
 const steps = (...statements: string[]): Migration => ({
   up: async (db) => {
-    for (const statement of statements) await sql.raw(statement).execute(db);
+    for (const statement of statements) await rawSql.raw(statement).execute(db);
   },
 });
 
@@ -29,9 +20,9 @@ const steps = (...statements: string[]): Migration => ({
 const MIGRATIONS: Record<string, Migration> = {
   '0001-sessions': steps(
     `CREATE TABLE sessions (
-       sid text PRIMARY KEY, sess text NOT NULL, rev integer NOT NULL, expires bigint NOT NULL,
+       sid text PRIMARY KEY, sess text NOT NULL, rev integer NOT NULL, expired bigint NOT NULL,
        owner text, handle text, created_at bigint, last_seen bigint, user_agent text, ip text)`,
-    'CREATE INDEX sessions_expires ON sessions (expires)',
+    'CREATE INDEX sessions_expired ON sessions (expired)',
     'CREATE INDEX sessions_owner ON sessions (owner, last_seen) WHERE owner IS NOT NULL',
     // RateLimiterPostgres's table (`key` text: a name can be long), with an index for the purge.
     'CREATE TABLE attempt_counts (key text PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)',
@@ -39,46 +30,38 @@ const MIGRATIONS: Record<string, Migration> = {
   ),
 };
 
-/** Named, so each connection prepares a statement once. */
-const query = (name: string, text: string, values: unknown[]): QueryConfig => ({
-  name: `nsa-${name}`,
-  text,
-  values,
-});
-
-const COLUMNS = 'sess, expires, owner, handle, created_at, last_seen, user_agent, ip';
 /**
  * Sessions in PostgreSQL (the accounts database, usually): one statement per operation, each
  * committed (durable) before it resolves; compare-and-set is `UPDATE … WHERE sid AND rev`.
  * Connections and queries time out within seconds (503) and the pool reconnects by itself.
  */
-export class PostgresBackend implements SessionBackend {
-  private closed = false;
+export class PostgresBackend extends SqlBackend {
   private readonly reads: BatchedReader<StoredSession>;
+  /** Each statement numbered and named once, so each connection prepares it once. */
+  private readonly statements = new Map<string, { name: string; text: string }>();
 
-  private constructor(private readonly pool: Pool) {
-    this.reads = new BatchedReader(async (keys) => {
-      const { rows } = await pool.query<StoredSession & { key: string }>(
-        query(
-          'read',
-          'SELECT sid AS key, sess AS json, rev, expires::float8 AS expires FROM sessions WHERE sid = ANY($1)',
-          [keys],
-        ),
-      );
-      return rows;
-    });
+  private constructor(
+    private readonly pool: Pool,
+    private readonly types: CustomTypesConfig,
+  ) {
+    super();
+    // The reads of one turn share one query (a round trip and a parse each, otherwise).
+    this.reads = new BatchedReader((keys) =>
+      this.query<StoredSession & { key: string }>(`${SESSION_SQL.read} = ANY(?)`, [keys]),
+    );
   }
 
   /** Connects and migrates; rejects with one line naming the database (never its password). */
   static async open(url: string): Promise<PostgresBackend> {
+    const { TypeOverrides } = await import('pg');
+    // Epoch-ms columns are bigint, which pg returns as strings; every one fits a double.
+    const types = new TypeOverrides();
+    types.setTypeParser(20, Number);
     const pool = await postgresPool(url, logger);
     try {
-      await migrate(
-        new Kysely({ dialect: new PostgresDialect({ pool }) }),
-        MIGRATIONS,
-        'session_migration',
-      );
-      return new PostgresBackend(pool);
+      const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+      await migrate(db, MIGRATIONS, 'session_migration');
+      return new PostgresBackend(pool, types);
     } catch (error) {
       await pool.end().catch(() => undefined);
       const where = describeDatabase({ type: 'postgres', url });
@@ -86,102 +69,8 @@ export class PostgresBackend implements SessionBackend {
     }
   }
 
-  /** The reads of one turn share one query (a round trip and a parse each, otherwise). */
   read(sid: string): Promise<StoredSession | undefined> {
     return this.reads.get(sid);
-  }
-
-  async insert(sid: string, record: SessionRecord): Promise<void> {
-    const update = COLUMNS.split(', ').map((column) => `${column} = excluded.${column}`);
-    await this.pool.query(
-      query(
-        'insert',
-        `INSERT INTO sessions (sid, rev, ${COLUMNS}) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (sid) DO UPDATE SET rev = 1, ${update.join(', ')}`,
-        [sid, ...recordValues(record)],
-      ),
-    );
-  }
-
-  async update(sid: string, record: SessionRecord, rev: number): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      query(
-        'update',
-        `UPDATE sessions SET rev = rev + 1, sess = $3, expires = $4, owner = $5, handle = $6,
-           created_at = $7, last_seen = $8, user_agent = $9, ip = $10
-         WHERE sid = $1 AND rev = $2`,
-        [sid, rev, ...recordValues(record)],
-      ),
-    );
-    return rowCount === 1;
-  }
-
-  async remove(sid: string): Promise<void> {
-    await this.pool.query(query('remove', 'DELETE FROM sessions WHERE sid = $1', [sid]));
-  }
-
-  async listOwned(owner: string, now: number): Promise<SessionSummary[]> {
-    const { rows } = await this.pool.query<SessionSummary>(
-      query(
-        'list-owned',
-        `SELECT handle, created_at::float8 AS "createdAt", last_seen::float8 AS "lastSeen",
-           user_agent AS "userAgent", ip
-         FROM sessions WHERE owner = $1 AND expires > $2`,
-        [owner, now],
-      ),
-    );
-    return rows;
-  }
-
-  async removeOwned(owner: string, { handle, exceptHandle }: OwnedSelector): Promise<number> {
-    const { rowCount } = await this.pool.query(
-      query(
-        'remove-owned',
-        `DELETE FROM sessions WHERE owner = $1 AND ($2::text IS NULL OR handle = $2)
-           AND ($3::text IS NULL OR handle IS DISTINCT FROM $3)`,
-        [owner, handle ?? null, exceptHandle ?? null],
-      ),
-    );
-    return rowCount ?? 0;
-  }
-
-  /**
-   * Deletes in small batches, each locking only its own rows and skipping rows another
-   * instance's purge holds, so two instances purge side by side and requests never wait long.
-   */
-  async purgeExpired(now: number): Promise<number> {
-    let purged = 0;
-    while (!this.closed) {
-      const { rowCount } = await this.pool.query(
-        query(
-          'purge',
-          `DELETE FROM sessions WHERE sid IN
-             (SELECT sid FROM sessions WHERE expires <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-          [now, PURGE_BATCH],
-        ),
-      );
-      purged += rowCount ?? 0;
-      if ((rowCount ?? 0) < PURGE_BATCH) break;
-    }
-    await this.pool.query(
-      query('purge-counts', 'DELETE FROM attempt_counts WHERE expire <= $1', [now]),
-    );
-    return purged;
-  }
-
-  async count(now: number): Promise<number> {
-    const { rows } = await this.pool.query<{ count: number }>(
-      query('count', 'SELECT count(*)::int AS count FROM sessions WHERE expires > $1', [now]),
-    );
-    return rows[0].count;
-  }
-
-  async clear(): Promise<void> {
-    await this.pool.query('DELETE FROM sessions');
-  }
-
-  async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
   }
 
   /** Counts in `attempt_counts`, beside the sessions; expired ones go with `purgeExpired`. */
@@ -201,6 +90,35 @@ export class PostgresBackend implements SessionBackend {
   async close(): Promise<void> {
     this.closed = true;
     await this.pool.end();
+  }
+
+  protected async query<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return (await this.pool.query<Row & object>(this.statement(sql, params))).rows;
+  }
+
+  protected async write(sql: string, params: readonly unknown[]): Promise<number> {
+    return (await this.pool.query(this.statement(sql, params))).rowCount ?? 0;
+  }
+
+  /** Each batch locks only its rows and skips those another instance's purge holds. */
+  protected purgeBatch(select: string, params: readonly unknown[]): Promise<number> {
+    const batch = `DELETE FROM sessions WHERE sid IN (${select} FOR UPDATE SKIP LOCKED)`;
+    return this.write(batch, params);
+  }
+
+  protected async purgeAttempts(now: number): Promise<void> {
+    await this.write('DELETE FROM attempt_counts WHERE expire <= ?', [now]);
+  }
+
+  private statement(sql: string, values: readonly unknown[]): QueryConfig {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      let n = 0;
+      const text = sql.replace(/\?/g, () => `$${++n}`);
+      statement = { name: `nsa-${this.statements.size}`, text };
+      this.statements.set(sql, statement);
+    }
+    return { ...statement, values: [...values], types: this.types };
   }
 }
 

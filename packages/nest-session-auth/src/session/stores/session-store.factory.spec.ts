@@ -1,6 +1,5 @@
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
-import { MapBackend } from '../../examples/map.backend.js';
 import { SESSION_STORE } from '../session.constants.js';
 import { SessionModule } from '../session.module.js';
 import type { SessionStoreOptions } from '../session-options.interface.js';
@@ -17,7 +16,7 @@ async function storeFor(store: SessionStoreOptions): Promise<ManagedSessionStore
 
 describe('SessionModule.forRoot({ store })', () => {
   it('runs a backend of your own under the core', async () => {
-    const backend = new MapBackend();
+    const backend = new MemoryBackend();
     const sut = await storeFor(backend);
     expect(sut.backend).toBe(backend);
     await new Promise((resolve) => sut.set('a', { cookie: {} } as never, resolve));
@@ -25,7 +24,7 @@ describe('SessionModule.forRoot({ store })', () => {
   });
 
   it('takes a function making the backend, async or not', async () => {
-    const backend = new MapBackend();
+    const backend = new MemoryBackend();
     expect((await storeFor(async () => backend)).backend).toBe(backend);
     expect((await storeFor(() => backend)).backend).toBe(backend);
   });

@@ -2,26 +2,14 @@ import { Logger } from '@nestjs/common';
 import { BatchedReader } from '../../database/batched-reader.js';
 import { GroupCommitWriter } from '../../database/group-commit-writer.js';
 import { migrate } from '../../database/migrations.js';
-import { SqliteDatabase } from '../../database/sqlite-database.js';
+import { SqliteDatabase, type SqlParams } from '../../database/sqlite-database.js';
 import { SqliteAttemptCounts, type SqliteRateLimiter } from '../../database/sqlite-rate-limiter.js';
-import type {
-  AttemptCounterOptions,
-  OwnedSelector,
-  RetryHint,
-  SessionBackend,
-  SessionRecord,
-  SessionSummary,
-  StoredSession,
-} from './session-backend.js';
-import { recordValues } from './session-backend.js';
+import type { AttemptCounterOptions, RetryHint, StoredSession } from './session-backend.js';
+import { SESSION_SQL, SqlBackend } from './sql.backend.js';
 
 const logger = new Logger('SqliteSessionStore');
 
-/**
- * Typed columns; `expired` is epoch ms (connect-sqlite3's name and unit). `owner` is the
- * per-user index: listing or ending a user's sessions reads only their rows, and it stays
- * right through expiry, purge and sign-out because it is the same row.
- */
+/** connect-sqlite3's table, typed, then the columns of the owner index. */
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS sessions (
      sid TEXT PRIMARY KEY NOT NULL,
@@ -39,19 +27,14 @@ const SCHEMA = [
    CREATE INDEX sessions_owner ON sessions (owner, last_seen) WHERE owner IS NOT NULL;`,
 ];
 
-const PURGE_BATCH = 250;
-
-const READ = 'SELECT sid AS key, sess AS json, rev, expired AS expires FROM sessions WHERE sid IN';
-
 /**
  * Sessions in a SQLite file (WAL, full sync). Reads of one turn share one query; writes share
  * one transaction and fsync (group commit) on a connection of their own, so reads never wait
- * for an open batch; purges run on a third, in small batches. Attempt counts live in a file
- * of their own beside this one (see SqliteAttemptCounts).
+ * for an open batch; purges run on a third. Attempt counts live in a file of their own beside
+ * this one (see SqliteAttemptCounts).
  */
-export class SqliteBackend implements SessionBackend {
+export class SqliteBackend extends SqlBackend {
   private readonly reads: BatchedReader<StoredSession>;
-  private closed = false;
 
   private constructor(
     /** The connection for reads; connect-sqlite3's bootstrap runs on it too. */
@@ -60,7 +43,8 @@ export class SqliteBackend implements SessionBackend {
     private readonly maintenance: SqliteDatabase,
     private readonly attempts: SqliteAttemptCounts,
   ) {
-    this.reads = BatchedReader.sqlite(database, READ);
+    super();
+    this.reads = BatchedReader.sqlite(database, `${SESSION_SQL.read} IN`);
   }
 
   /** Opens the file and creates the schema; rejects with the path in the message. */
@@ -85,82 +69,7 @@ export class SqliteBackend implements SessionBackend {
   /** A read after a lost race goes through the writer, so it sees the last batch committed. */
   read(sid: string, { retry = false }: RetryHint = {}): Promise<StoredSession | undefined> {
     if (!retry) return this.reads.get(sid);
-    return this.writer.readNext<StoredSession>(`${READ} (?)`, [sid]);
-  }
-
-  async insert(sid: string, record: SessionRecord): Promise<void> {
-    await this.writer.run(
-      `INSERT OR REPLACE INTO sessions (sid, rev, sess, expired, owner, handle, created_at, last_seen, user_agent, ip)
-       VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [sid, ...recordValues(record)],
-    );
-  }
-
-  async update(sid: string, record: SessionRecord, rev: number, hint: RetryHint = {}) {
-    const { changes } = await this.writer.run(
-      `UPDATE sessions SET sess = ?, rev = rev + 1, expired = ?, owner = ?, handle = ?, created_at = ?,
-         last_seen = ?, user_agent = ?, ip = ?
-       WHERE sid = ? AND rev = ?`,
-      [...recordValues(record), sid, rev],
-      { first: hint.retry },
-    );
-    return changes === 1;
-  }
-
-  async remove(sid: string): Promise<void> {
-    await this.writer.run('DELETE FROM sessions WHERE sid = ?', [sid]);
-  }
-
-  listOwned(owner: string, now: number): Promise<SessionSummary[]> {
-    return this.database.all<SessionSummary>(
-      `SELECT handle, created_at AS createdAt, last_seen AS lastSeen, user_agent AS userAgent, ip
-       FROM sessions WHERE owner = ? AND expired > ?`,
-      [owner, now],
-    );
-  }
-
-  async removeOwned(owner: string, { handle, exceptHandle }: OwnedSelector): Promise<number> {
-    const { changes } = await this.writer.run(
-      'DELETE FROM sessions WHERE owner = ?1 AND (?2 IS NULL OR handle = ?2) AND (?3 IS NULL OR handle IS NOT ?3)',
-      [owner, handle ?? null, exceptHandle ?? null],
-    );
-    return changes;
-  }
-
-  /**
-   * Deletes in small batches on a connection of its own, so requests' reads never queue behind
-   * it (WAL) and their writes wait for one batch at most; another instance on the same file
-   * interleaves the same way. Expired attempt counts go too.
-   */
-  async purgeExpired(now: number): Promise<number> {
-    let purged = 0;
-    while (!this.closed) {
-      const { changes } = await this.maintenance.run(
-        'DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions WHERE expired <= ? LIMIT ?)',
-        [now, PURGE_BATCH],
-      );
-      purged += changes;
-      if (changes < PURGE_BATCH) break;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    await this.attempts.purgeExpired(now);
-    return purged;
-  }
-
-  async count(now: number): Promise<number> {
-    const row = await this.database.get<{ count: number }>(
-      'SELECT COUNT(*) AS count FROM sessions WHERE expired > ?',
-      [now],
-    );
-    return row?.count ?? 0;
-  }
-
-  async clear(): Promise<void> {
-    await this.writer.run('DELETE FROM sessions');
-  }
-
-  async ping(): Promise<void> {
-    await this.database.get('SELECT 1');
+    return this.writer.readNext<StoredSession>(`${SESSION_SQL.read} = ?`, [sid]);
   }
 
   attemptCounter({ name, points, duration }: AttemptCounterOptions): SqliteRateLimiter {
@@ -174,6 +83,25 @@ export class SqliteBackend implements SessionBackend {
     await this.maintenance.close();
     await this.attempts.close();
     await this.database.close();
+  }
+
+  protected query<Row>(sql: string, params: SqlParams): Promise<Row[]> {
+    return this.database.all<Row>(sql, params);
+  }
+
+  /** A retried write goes first, or newer writes would queue ahead of it every time. */
+  protected async write(sql: string, params: SqlParams, hint?: RetryHint): Promise<number> {
+    return (await this.writer.run(sql, params, { first: hint?.retry })).changes;
+  }
+
+  /** On a connection of its own: requests' reads never queue behind a purge (WAL). */
+  protected async purgeBatch(select: string, params: SqlParams): Promise<number> {
+    return (await this.maintenance.run(`DELETE FROM sessions WHERE sid IN (${select})`, params))
+      .changes;
+  }
+
+  protected async purgeAttempts(now: number): Promise<void> {
+    await this.attempts.purgeExpired(now);
   }
 }
 

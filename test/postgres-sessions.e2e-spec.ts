@@ -8,6 +8,7 @@ import {
   type TemporaryDatabase,
 } from 'nest-session-auth/testing';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
+import { twoInstances, type TwoInstances } from './utils/two-instances.js';
 import { cookiePair, csrfToken, register, signIn, submitForm } from './utils/forms.js';
 import { exitWithin, killAllServers, ServerScope } from './utils/server-process.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
@@ -39,20 +40,16 @@ async function eventually(check: () => Promise<boolean>, ms: number): Promise<bo
 }
 
 describe.skipIf(!postgresUrl)('SESSION_STORE=postgres: two instances, no Redis', () => {
-  let database: TemporaryDatabase;
+  let instances: TwoInstances;
   let a: TestApp;
   let b: TestApp;
+  let database: TemporaryDatabase;
 
   beforeAll(async () => {
-    database = await temporaryDatabase(postgresUrl!);
-    const env = { SESSION_STORE: 'postgres', DATABASE_URL: database.url };
-    // Each its own DATA_DIR, as on two machines; started together, both migrate at once.
-    [a, b] = await Promise.all([createTestApp(env), createTestApp(env)]);
+    instances = await twoInstances(postgresUrl!, { SESSION_STORE: 'postgres' });
+    ({ a, b, database } = instances);
   });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await database?.drop();
-  });
+  afterAll(() => instances?.close());
 
   it('shares sessions: signed up on A is signed in on B, and signing out on B ends it on A', async () => {
     expect(a.dataDir).not.toBe(b.dataDir);

@@ -6,6 +6,7 @@ import {
   type TemporaryDatabase,
 } from 'nest-session-auth/testing';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
+import { twoInstances, type TwoInstances } from './utils/two-instances.js';
 import { csrfToken, register, signIn, cookiePair } from './utils/forms.js';
 import { TcpProxy } from './utils/tcp-proxy.js';
 
@@ -29,20 +30,18 @@ function via(url: string, { host, port }: { host: string; port: number }): strin
 describe.skipIf(!postgresUrl || !redisUrl)(
   'two instances on different machines: accounts in PostgreSQL, sessions in Redis',
   () => {
-    let database: TemporaryDatabase;
+    let instances: TwoInstances;
     let a: TestApp;
     let b: TestApp;
 
     beforeAll(async () => {
-      database = await temporaryDatabase(postgresUrl!);
-      const env = { SESSION_STORE: 'redis', REDIS_URL: redisUrl!, DATABASE_URL: database.url };
-      // Each its own DATA_DIR, as on two machines; started together, both migrate at once.
-      [a, b] = await Promise.all([createTestApp(env), createTestApp(env)]);
+      instances = await twoInstances(postgresUrl!, {
+        SESSION_STORE: 'redis',
+        REDIS_URL: redisUrl!,
+      });
+      ({ a, b } = instances);
     });
-    afterAll(async () => {
-      await Promise.all([a?.close(), b?.close()]);
-      await database?.drop();
-    });
+    afterAll(() => instances?.close());
 
     it('registers on A, signs in on B, and the name is taken on both, ignoring case', async () => {
       expect(a.dataDir).not.toBe(b.dataDir);

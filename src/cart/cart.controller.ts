@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpException,
-  HttpStatus,
-  Param,
-  Post,
-  Render,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, Post, Render, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import {
   CurrentUser,
@@ -81,7 +70,7 @@ export class CartController {
       apply();
       await this.sessions.save(req);
     } catch (error) {
-      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      if (!FormRefusedException.isRefusal(error)) throw error;
       await this.sessions.reload(req);
       throw FormRefusedException.from(error, CART_PAGE, {
         items: this.cart.list(req.session, user),

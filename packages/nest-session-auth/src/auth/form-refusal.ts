@@ -49,6 +49,11 @@ export class FormRefusedException extends HttpException {
     });
   }
 
+  /** Whether `error` is an expected refusal (a 4xx), which `from` turns into a form refusal. */
+  static isRefusal(error: unknown): error is HttpException {
+    return error instanceof HttpException && error.getStatus() < 500;
+  }
+
   /**
    * For an error caught by a form handler: an expected refusal (4xx: wrong password, taken
    * name, throttled) becomes a refusal of the form; anything else is returned as it is, for the
@@ -56,7 +61,7 @@ export class FormRefusedException extends HttpException {
    * @example catch (error) { throw FormRefusedException.from(error, LOGIN_PAGE, { name }); }
    */
   static from(error: unknown, page: FormPage, state: FormState = {}): unknown {
-    if (!(error instanceof HttpException) || error.getStatus() >= 500) return error;
+    if (!FormRefusedException.isRefusal(error)) return error;
     const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     return new FormRefusedException(
       page,

@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { Kysely, PostgresDialect, sql as rawSql, type Migration } from 'kysely';
 import type { CustomTypesConfig, Pool, QueryConfig } from 'pg';
-import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { BatchedReader } from '../../database/batched-reader.js';
 import { describeDatabase, migrate, postgresPool, reasonOf } from '../../database/database.js';
-import type { AttemptCounterOptions, StoredSession } from './session-backend.js';
+import { ATTEMPT_COUNTS_TABLE, type CountQuery } from '../../database/sql-attempt-counter.js';
+import type { SqlParams } from '../../database/sqlite-database.js';
+import type { StoredSession } from './session-backend.js';
 import { SESSION_SQL, SqlBackend } from './sql.backend.js';
 
 const logger = new Logger('PostgresSessionStore');
@@ -24,9 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
        owner text, handle text, created_at bigint, last_seen bigint, user_agent text, ip text)`,
     'CREATE INDEX sessions_expired ON sessions (expired)',
     'CREATE INDEX sessions_owner ON sessions (owner, last_seen) WHERE owner IS NOT NULL',
-    // RateLimiterPostgres's table (`key` text: a name can be long), with an index for the purge.
-    'CREATE TABLE attempt_counts (key text PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)',
-    'CREATE INDEX attempt_counts_expire ON attempt_counts (expire)',
+    ...ATTEMPT_COUNTS_TABLE,
   ),
 };
 
@@ -73,24 +72,13 @@ export class PostgresBackend extends SqlBackend {
     return this.reads.get(sid);
   }
 
-  /** Counts in `attempt_counts`, beside the sessions; expired ones go with `purgeExpired`. */
-  attemptCounter({ name, points, duration }: AttemptCounterOptions): RateLimiterPostgres {
-    return new PostgresAttemptCounter({
-      storeClient: this.pool,
-      storeType: 'pool',
-      tableName: 'attempt_counts',
-      tableCreated: true,
-      clearExpiredByTimeout: false,
-      keyPrefix: name,
-      points,
-      duration,
-    });
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     await this.pool.end();
   }
+
+  protected readonly countQuery: CountQuery = <Row>(sql: string, params: SqlParams) =>
+    this.query<Row>(sql, params);
 
   protected async query<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
     return (await this.pool.query<Row & object>(this.statement(sql, params))).rows;
@@ -106,10 +94,6 @@ export class PostgresBackend extends SqlBackend {
     return this.write(batch, params);
   }
 
-  protected async purgeAttempts(now: number): Promise<void> {
-    await this.write('DELETE FROM attempt_counts WHERE expire <= ?', [now]);
-  }
-
   private statement(sql: string, values: readonly unknown[]): QueryConfig {
     let statement = this.statements.get(sql);
     if (!statement) {
@@ -119,12 +103,5 @@ export class PostgresBackend extends SqlBackend {
       this.statements.set(sql, statement);
     }
     return { ...statement, values: [...values], types: this.types };
-  }
-}
-
-/** PostgreSQL text cannot hold NUL, which the auth limits put between a name and an address. */
-class PostgresAttemptCounter extends RateLimiterPostgres {
-  override getKey(key: string | number): string {
-    return super.getKey(String(key).replaceAll('\\', '\\\\').replaceAll('\0', '\\0'));
   }
 }

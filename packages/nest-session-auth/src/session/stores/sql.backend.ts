@@ -1,4 +1,8 @@
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  PURGE_ATTEMPT_COUNTS,
+  SqlAttemptCounter,
+  type CountQuery,
+} from '../../database/sql-attempt-counter.js';
 import type { SqlParams } from '../../database/sqlite-database.js';
 import type {
   AttemptCounterOptions,
@@ -47,7 +51,6 @@ export abstract class SqlBackend implements SessionBackend {
 
   /** The session; `retry` marks the read of a save that lost a race. */
   abstract read(sid: string, hint?: RetryHint): Promise<StoredSession | undefined>;
-  abstract attemptCounter(options: AttemptCounterOptions): RateLimiterAbstract;
   abstract close(): Promise<void>;
   /** Rows of a read. */
   protected abstract query<Row>(sql: string, params: SqlParams): Promise<Row[]>;
@@ -55,8 +58,8 @@ export abstract class SqlBackend implements SessionBackend {
   protected abstract write(sql: string, params: SqlParams, hint?: RetryHint): Promise<number>;
   /** One batch of the purge: `DELETE … WHERE sid IN (` + the select given + `)`. */
   protected abstract purgeBatch(select: string, params: SqlParams): Promise<number>;
-  /** Expired attempt counts go with expired sessions. */
-  protected abstract purgeAttempts(now: number): Promise<void>;
+  /** Where the attempt counts are read and written. */
+  protected abstract countQuery: CountQuery;
 
   async insert(sid: string, r: SessionRecord): Promise<void> {
     await this.write(SESSION_SQL.insert, [sid, ...recordValues(r)]);
@@ -92,7 +95,7 @@ export abstract class SqlBackend implements SessionBackend {
       // Lets the writes waiting for the lock through between two batches.
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    await this.purgeAttempts(now);
+    await this.countQuery(PURGE_ATTEMPT_COUNTS, [now]);
     return purged;
   }
 
@@ -103,6 +106,11 @@ export abstract class SqlBackend implements SessionBackend {
 
   async clear(): Promise<void> {
     await this.write('DELETE FROM sessions', []);
+  }
+
+  /** Counts in the `attempt_counts` table, beside the sessions; expired ones go with the purge. */
+  attemptCounter({ name, points, duration }: AttemptCounterOptions): SqlAttemptCounter {
+    return new SqlAttemptCounter(this.countQuery, { keyPrefix: name, points, duration });
   }
 
   async ping(): Promise<void> {

@@ -3,8 +3,12 @@ import { BatchedReader } from '../../database/batched-reader.js';
 import { GroupCommitWriter } from '../../database/group-commit-writer.js';
 import { migrate } from '../../database/migrations.js';
 import { SqliteDatabase, type SqlParams } from '../../database/sqlite-database.js';
-import { SqliteAttemptCounts, type SqliteRateLimiter } from '../../database/sqlite-rate-limiter.js';
-import type { AttemptCounterOptions, RetryHint, StoredSession } from './session-backend.js';
+import {
+  ATTEMPT_COUNTS_TABLE,
+  oneAtATime,
+  type CountQuery,
+} from '../../database/sql-attempt-counter.js';
+import type { RetryHint, StoredSession } from './session-backend.js';
 import { SESSION_SQL, SqlBackend } from './sql.backend.js';
 
 const logger = new Logger('SqliteSessionStore');
@@ -31,19 +35,21 @@ const SCHEMA = [
  * Sessions in a SQLite file (WAL, full sync). Reads of one turn share one query; writes share
  * one transaction and fsync (group commit) on a connection of their own, so reads never wait
  * for an open batch; purges run on a third. Attempt counts live in a file of their own beside
- * this one (see SqliteAttemptCounts).
+ * this one, one statement at a time (see `oneAtATime`).
  */
 export class SqliteBackend extends SqlBackend {
   private readonly reads: BatchedReader<StoredSession>;
+  protected readonly countQuery: CountQuery;
 
   private constructor(
     /** The connection for reads; connect-sqlite3's bootstrap runs on it too. */
     readonly database: SqliteDatabase,
     private readonly writer: GroupCommitWriter,
     private readonly maintenance: SqliteDatabase,
-    private readonly attempts: SqliteAttemptCounts,
+    private readonly attempts: ReturnType<typeof oneAtATime>,
   ) {
     super();
+    this.countQuery = attempts.query;
     this.reads = BatchedReader.sqlite(database, `${SESSION_SQL.read} IN`);
   }
 
@@ -56,10 +62,16 @@ export class SqliteBackend extends SqlBackend {
       // Deleting expired rows needs no fsync per commit: a purge lost to a power cut is redone.
       const maintenance = await connect(file, 'session maintenance');
       await maintenance.exec('PRAGMA synchronous = NORMAL');
-      const attempts = await SqliteAttemptCounts.open(
-        await connect(file.replace(/(\.db)?$/, '-attempts.db'), 'attempt count'),
+      const attempts = await connect(file.replace(/(\.db)?$/, '-attempts.db'), 'attempt count');
+      // A crash of the process keeps every count (WAL); a power cut may lose the last ones.
+      await attempts.exec('PRAGMA synchronous = NORMAL');
+      await migrate(attempts, [ATTEMPT_COUNTS_TABLE.join(';\n')]);
+      return new SqliteBackend(
+        db,
+        new GroupCommitWriter(writes),
+        maintenance,
+        oneAtATime(attempts),
       );
-      return new SqliteBackend(db, new GroupCommitWriter(writes), maintenance, attempts);
     } catch (error) {
       await db.close();
       throw error;
@@ -70,10 +82,6 @@ export class SqliteBackend extends SqlBackend {
   read(sid: string, { retry = false }: RetryHint = {}): Promise<StoredSession | undefined> {
     if (!retry) return this.reads.get(sid);
     return this.writer.readNext<StoredSession>(`${SESSION_SQL.read} = ?`, [sid]);
-  }
-
-  attemptCounter({ name, points, duration }: AttemptCounterOptions): SqliteRateLimiter {
-    return this.attempts.limiter({ keyPrefix: name, points, duration });
   }
 
   /** Settles the writes still queued (none is lost or left hanging on shutdown), then closes. */
@@ -98,10 +106,6 @@ export class SqliteBackend extends SqlBackend {
   protected async purgeBatch(select: string, params: SqlParams): Promise<number> {
     return (await this.maintenance.run(`DELETE FROM sessions WHERE sid IN (${select})`, params))
       .changes;
-  }
-
-  protected async purgeAttempts(now: number): Promise<void> {
-    await this.attempts.purgeExpired(now);
   }
 }
 

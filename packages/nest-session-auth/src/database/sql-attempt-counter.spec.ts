@@ -4,25 +4,35 @@ import { join } from 'node:path';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteDatabase } from './sqlite-database.js';
-import { SqliteAttemptCounts } from './sqlite-rate-limiter.js';
+import { migrate } from './migrations.js';
+import {
+  ATTEMPT_COUNTS_TABLE,
+  oneAtATime,
+  PURGE_ATTEMPT_COUNTS,
+  SqlAttemptCounter,
+} from './sql-attempt-counter.js';
 
-describe(SqliteAttemptCounts.name, () => {
+/** On SQLite here; the backend contract runs the same counter on PostgreSQL. */
+describe(SqlAttemptCounter.name, () => {
   let dir: string;
   let db: SqliteDatabase;
-  let sut: SqliteAttemptCounts;
+  let counts: ReturnType<typeof oneAtATime>;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'nsa-attempts-'));
     db = await SqliteDatabase.open(join(dir, 'attempts.db'), () => undefined);
-    sut = await SqliteAttemptCounts.open(db);
+    await migrate(db, [ATTEMPT_COUNTS_TABLE.join(';')]);
+    counts = oneAtATime(db);
   });
 
   afterEach(async () => {
-    await sut.close();
+    await counts.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const limiter = (points = 5) => sut.limiter({ keyPrefix: 'test:', points, duration: 60 });
+  const counter = (keyPrefix: string, points: number, duration = 60) =>
+    new SqlAttemptCounter(counts.query, { keyPrefix, points, duration });
+  const limiter = (points = 5) => counter('test:', points);
 
   it('counts simultaneous attempts exactly and refuses the ones past the limit', async () => {
     const results = await Promise.allSettled(
@@ -38,11 +48,11 @@ describe(SqliteAttemptCounts.name, () => {
   it('runs one statement at a time on its connection', async () => {
     let running = 0;
     let most = 0;
-    const get = db.get.bind(db);
-    db.get = async (...args) => {
+    const all = db.all.bind(db);
+    db.all = async (...args) => {
       most = Math.max(most, ++running);
       try {
-        return await get(...args);
+        return await all(...args);
       } finally {
         running--;
       }
@@ -55,7 +65,7 @@ describe(SqliteAttemptCounts.name, () => {
 
   it('gives points back, deletes a key, and keeps keys of different limiters apart', async () => {
     const a = limiter();
-    const b = sut.limiter({ keyPrefix: 'other:', points: 5, duration: 60 });
+    const b = counter('other:', 5);
     await a.consume('k', 3);
     await b.consume('k', 1);
 
@@ -66,12 +76,13 @@ describe(SqliteAttemptCounts.name, () => {
   });
 
   it('starts a new window once the old one is over, and purges counts whose window is over', async () => {
-    const short = sut.limiter({ keyPrefix: 'short:', points: 1, duration: 1 });
+    const short = counter('short:', 1, 1);
     await short.consume('k');
     await expect(short.consume('k')).rejects.toBeInstanceOf(RateLimiterRes);
     const later = Date.now() + 1500;
 
-    expect(await sut.purgeExpired(later)).toBe(1);
+    await counts.query(PURGE_ATTEMPT_COUNTS, [later]);
+    expect(await short.get('k')).toBeNull();
     await expect(short.consume('k')).resolves.toMatchObject({ consumedPoints: 1 });
   });
 

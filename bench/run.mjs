@@ -10,6 +10,8 @@
 //   BENCH_PURGE_INTERVAL  SESSION_PURGE_INTERVAL of the purge-step server (default 30 s)
 //   BENCH_FLOOD=0         skip the sign-in flood scenario; BENCH_FLOOD=only: nothing else
 //   BENCH_METRICS=0       skip metrics on vs off; BENCH_METRICS=only: nothing else
+//   BENCH_FLOOR=0         skip the framework floor comparison; BENCH_FLOOR=only: nothing else
+//   BENCH_FLOOR_ROUNDS=3  interleaved rounds of the floor comparison (median reported)
 //   REDIS_URL             use this Redis for app-redis instead of starting redis-server
 //   BENCH_BEFORE=DIR      also bench the app built in DIR (another checkout, built) on SQLite and
 //                         Redis, as before-sqlite and before-redis, for before/after ratios
@@ -51,6 +53,7 @@ import {
   startServer,
 } from './lib/proc.mjs';
 import { fmtMs, fmtRate, machineInfo, prettify, report, statusCounts } from './lib/report.mjs';
+import { floorChecks, floorComparison, floorTargets } from './floor/compare.mjs';
 import {
   countRows,
   firstSidExpiringAt,
@@ -92,6 +95,15 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const FLOOD = { 0: 'skip', only: 'only' }[process.env.BENCH_FLOOD] ?? 'run';
 /** BENCH_METRICS: 'run' metrics on vs off (default), 'skip' it (0), or run 'only' it. */
 const METRICS = { 0: 'skip', only: 'only' }[process.env.BENCH_METRICS] ?? 'run';
+/** BENCH_FLOOR: 'run' the framework floor comparison (default), 'skip' it (0), or run 'only' it. */
+const FLOOR = { 0: 'skip', only: 'only' }[process.env.BENCH_FLOOR] ?? 'run';
+const FLOOR_ROUNDS = QUICK
+  ? 1
+  : Math.max(1, Math.floor(positive(process.env.BENCH_FLOOR_ROUNDS, 3)));
+const FLOOR_TARGETS = floorTargets(
+  ROOT,
+  process.env.BENCH_BEFORE && resolve(process.env.BENCH_BEFORE),
+);
 /** Alternating rounds of metrics off / on: the machine is shared, so one pair would be noise. */
 const METRICS_ROUNDS = QUICK ? 1 : 3;
 const DURATION = QUICK ? 2 : positive(process.env.BENCH_DURATION, 10) || 10;
@@ -878,6 +890,11 @@ function checks() {
   const list = [];
   const add = (ok, text) =>
     list.push({ status: ok === undefined ? 'n/a' : ok ? 'PASS' : 'FAIL', text });
+  if (FLOOR === 'only') {
+    floorChecks({ targets: FLOOR_TARGETS, find, add });
+    errorsCheck(add);
+    return list;
+  }
 
   for (const connections of [32, 128]) {
     const sqlite = find('app-sqlite', 'get-signed', connections);
@@ -908,22 +925,8 @@ function checks() {
     }
   }
 
-  for (const target of TARGETS.filter((t) => t.app)) {
-    for (const connections of [32, 128]) {
-      const row =
-        find(target.id, 'get-signed', connections) ??
-        rows.find((r) => r.targetId === target.id && r.na);
-      const why = missing(row);
-      if (why) add(undefined, `${target.label} p99 ≤ 2.5 × p50 @${connections} — ${why}`);
-      else {
-        const r = row.result.p99 / row.result.p50;
-        add(
-          r <= 2.5,
-          `${target.label} signed-in GET / @${connections}: p99/p50 = ${fmtMs(row.result.p99)}/${fmtMs(row.result.p50)} ms = ${r.toFixed(2)}; target ≤ 2.5`,
-        );
-      }
-    }
-  }
+  // The framework floor: throughput and p99 as ratios to a minimal Nest app of the same run.
+  if (FLOOR !== 'skip') floorChecks({ targets: FLOOR_TARGETS, find, add });
 
   // PostgreSQL sessions against express-session + connect-pg-simple, in the same run.
   for (const [key, connections, what] of [
@@ -1092,6 +1095,11 @@ function checks() {
     }
   }
 
+  errorsCheck(add);
+  return list;
+}
+
+function errorsCheck(add) {
   const measured = rows.filter((row) => row.result);
   const failing = measured.filter((row) => row.result.errors > 0);
   add(
@@ -1100,7 +1108,6 @@ function checks() {
       ? `errors: ${failing.map((row) => `${row.target} ${row.scenario} @${row.connections}: ${row.result.errors}`).join('; ')}; target 0 everywhere`
       : `0 errors in all ${measured.length} measurements`,
   );
-  return list;
 }
 
 async function main() {
@@ -1109,7 +1116,7 @@ async function main() {
     .map((id) => id.trim())
     .filter(Boolean);
   const targets = (only ? TARGETS.filter((t) => only.includes(t.id)) : TARGETS).filter(
-    (t) => (FLOOD !== 'only' || t.app) && METRICS !== 'only',
+    (t) => (FLOOD !== 'only' || t.app) && METRICS !== 'only' && FLOOR !== 'only',
   );
   say(
     `${QUICK ? 'quick' : 'full'} run: ${DURATION} s per measurement; targets ${targets.map((t) => t.id).join(', ')}`,
@@ -1118,7 +1125,20 @@ async function main() {
   say(`scrypt alone: ${hashMs.toFixed(1)} ms per hash`);
   for (const target of targets) await benchTarget(target);
   if (BIG_ROWS > 0 && targets.some((t) => t.bigStore)) await benchPurge();
-  if (METRICS !== 'skip') await metricsCost();
+  if (METRICS !== 'skip' && FLOOR !== 'only') await metricsCost();
+  if (FLOOR !== 'skip' && METRICS !== 'only' && FLOOD !== 'only') {
+    await floorComparison({
+      targets: FLOOR_TARGETS,
+      addRow,
+      notes,
+      say,
+      duration: DURATION,
+      warmup: SCENARIO_WARMUP,
+      rounds: FLOOR_ROUNDS,
+      pool: POOL,
+      user: USER,
+    });
+  }
   notes.push(
     'peak RSS MB: VmRSS of the Node server process, sampled every 100 ms while measuring; for ' +
       "app (redis) the redis-server process's own memory is not included.",
@@ -1129,7 +1149,7 @@ async function main() {
 
   const settings = {
     pinning: PINNING
-      ? `pinning: servers on core ${SERVER_CORE}, load generator (autocannon, in the harness) on core ${LOAD_CORE}, via taskset`
+      ? `pinning: servers on core ${SERVER_CORE}, load generators (autocannon in the harness; wrk, its child) on core ${LOAD_CORE}, via taskset`
       : 'pinning: none (taskset missing or fewer than 2 cores): server and load generator share the CPUs',
     mode: QUICK
       ? `quick run (BENCH_QUICK=1): ${DURATION} s per measurement, ${POOL} sessions per target, no million-row steps — a smoke test, not numbers to compare`
@@ -1138,6 +1158,7 @@ async function main() {
   if (FLOOD === 'only')
     settings.mode += '; BENCH_FLOOD=only: app targets, sign-in flood scenario only';
   if (METRICS === 'only') settings.mode += '; BENCH_METRICS=only: metrics on vs off only';
+  if (FLOOR === 'only') settings.mode += '; BENCH_FLOOR=only: the framework floor comparison only';
   const markdown = await prettify(
     report({ info, settings, rows, checks: checks(), notes, finishedLoad: loadavg()[0] }),
     join(RESULTS, 'latest.md'),

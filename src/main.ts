@@ -1,5 +1,9 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { limitHeapGrowth } from './memory/heap-growth.js';
+
+// Before anything sizable is allocated: the app's memory, however it is started.
+limitHeapGrowth();
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 

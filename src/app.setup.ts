@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RequestHandler } from 'express';
+import helmet from 'helmet';
 import { setupSessionAuth } from 'nest-session-auth';
 import type { AppConfig } from './config/app-config.js';
 import { PinoLogger } from './logging/pino-logger.service.js';
 import { REQUEST_TIMER } from './metrics/metrics.constants.js';
-import { securityHeaders } from './security/security-headers.js';
 
 /** The app's own pages (home, cart), from this file (src/ or dist/): any working directory works. */
 const VIEWS = join(import.meta.dirname, '..', 'views');
@@ -22,9 +22,8 @@ export function configureApp(
   // Pages are per-session and never cached (no-store), so hashing each body for an ETag is waste.
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
-  // helmet's headers, worked out once: its fourteen middlewares per request cost more than setting them.
   app.use(
-    securityHeaders({
+    helmet({
       // Browsers would turn form posts to a plain-http host (other than localhost) into https.
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
       strictTransportSecurity: config.trustProxy !== false,

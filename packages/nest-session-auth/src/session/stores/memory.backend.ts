@@ -15,8 +15,12 @@ type Row = SessionRecord & { rev: number };
 export class MemoryBackend implements SessionBackend {
   private readonly rows = new Map<string, Row>();
 
-  async read(sid: string): Promise<StoredSession | undefined> {
-    return this.rows.get(sid);
+  /**
+   * Answers on the next turn of the event loop, as a store behind I/O does: answered at once,
+   * each page went out while the turn's other requests waited, at ~1.3x the CPU per page view.
+   */
+  read(sid: string): Promise<StoredSession | undefined> {
+    return new Promise((resolve) => setImmediate(() => resolve(this.rows.get(sid))));
   }
 
   async insert(sid: string, record: SessionRecord): Promise<void> {

@@ -100,6 +100,37 @@ export class OwnRedis {
     }
   }
 
+  /**
+   * The commands clients sent while `act` ran, by name, as MONITOR sees them; commands a Lua
+   * script ran are left out, since they cost no round trip.
+   */
+  async commandsDuring(act: () => Promise<unknown>): Promise<string[]> {
+    const monitor = spawn('redis-cli', ['-p', String(this.port), 'monitor']);
+    let output = '';
+    monitor.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const marker = createClient({ url: this.url });
+    marker.on('error', () => undefined);
+    await marker.connect();
+    const mark = async (text: string) => {
+      await marker.echo(text);
+      await until(`MONITOR shows ${text}`, async () => output.includes(`"${text}"`), 5000);
+    };
+    try {
+      await until('MONITOR on', async () => output.startsWith('OK'), 5000);
+      await mark('start');
+      await act();
+      await mark('end');
+    } finally {
+      monitor.kill();
+      marker.destroy();
+    }
+    const during = output.slice(output.indexOf('"start"'), output.indexOf('"end"')).split('\n');
+    return during
+      .slice(1, -1)
+      .filter((line) => !line.includes(' lua] '))
+      .map((line) => /\] "(\w+)"/.exec(line)?.[1].toLowerCase() ?? line);
+  }
+
   /** A field of `INFO <section>`. */
   async info(section: string, field: string): Promise<string | undefined> {
     const text = String(await this.command(['INFO', section]));

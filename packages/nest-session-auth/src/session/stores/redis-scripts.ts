@@ -42,10 +42,11 @@ interface ScriptOptions {
   arguments: string[];
 }
 
-/** The two ways to run a script, which a client, a Sentinel and a Cluster all have. */
+/** The ways to load and run a script, which a client, a Sentinel and a Cluster all have. */
 export interface ScriptRunner {
   evalSha(sha: string, options: ScriptOptions): Promise<unknown>;
   eval(script: string, options: ScriptOptions): Promise<unknown>;
+  scriptLoad(script: string): Promise<string>;
 }
 
 const SHAS = Object.fromEntries(
@@ -54,6 +55,11 @@ const SHAS = Object.fromEntries(
     createHash('sha1').update(body).digest('hex'),
   ]),
 ) as Record<ScriptName, string>;
+
+/** Loads every script into a server's cache, so that even the first run of each is by SHA. */
+export async function loadScripts(redis: ScriptRunner): Promise<void> {
+  await Promise.all(Object.values(SCRIPTS).map((script) => redis.scriptLoad(script)));
+}
 
 /**
  * Runs a script by SHA; a server that does not have it (restarted, failed over, another Cluster

@@ -6,7 +6,7 @@ import {
   type RedisConnection,
 } from './redis-connection.js';
 import { ReplicaAcks } from './redis-replicas.js';
-import { runScript, type ScriptName } from './redis-scripts.js';
+import { loadScripts, runScript, type ScriptName } from './redis-scripts.js';
 import type {
   AttemptCounterOptions,
   OwnedSelector,
@@ -54,7 +54,7 @@ export class RedisBackend implements SessionBackend {
     }
   }
 
-  /** Connects (failing within a few seconds if Redis cannot be reached). */
+  /** Connects (failing within a few seconds if Redis cannot be reached) and loads the scripts. */
   static async open({
     prefix,
     minReplicas,
@@ -67,7 +67,9 @@ export class RedisBackend implements SessionBackend {
     if (replicas > 0 && options.cluster) {
       throw new TypeError('RedisBackend: minReplicas is not supported with a Cluster');
     }
-    return new RedisBackend(await connectRedis(options), prefix, replicas);
+    const connection = await connectRedis(options);
+    for (const primary of await connection.primaries()) await loadScripts(primary);
+    return new RedisBackend(connection, prefix, replicas);
   }
 
   private get redis() {

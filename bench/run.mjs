@@ -10,6 +10,8 @@
 //   BENCH_PURGE_INTERVAL  SESSION_PURGE_INTERVAL of the purge-step server (default 30 s)
 //   BENCH_FLOOD=0         skip the sign-in flood scenario; BENCH_FLOOD=only: nothing else
 //   BENCH_METRICS=0       skip metrics on vs off; BENCH_METRICS=only: nothing else
+//   BENCH_REDIS=0         skip the Redis store vs connect-redis and the cost of WAIT
+//                         (bench/redis-compare.mjs); BENCH_REDIS=only: nothing else
 //   REDIS_URL             use this Redis for app-redis instead of starting redis-server
 //   BENCH_BEFORE=DIR      also bench the app built in DIR (another checkout, built) on SQLite and
 //                         Redis, as before-sqlite and before-redis, for before/after ratios
@@ -51,6 +53,7 @@ import {
   startServer,
 } from './lib/proc.mjs';
 import { fmtMs, fmtRate, machineInfo, prettify, report, statusCounts } from './lib/report.mjs';
+import { redisComparison } from './redis-compare.mjs';
 import {
   countRows,
   firstSidExpiringAt,
@@ -94,6 +97,7 @@ const FLOOD = { 0: 'skip', only: 'only' }[process.env.BENCH_FLOOD] ?? 'run';
 const METRICS = { 0: 'skip', only: 'only' }[process.env.BENCH_METRICS] ?? 'run';
 /** Alternating rounds of metrics off / on: the machine is shared, so one pair would be noise. */
 const METRICS_ROUNDS = QUICK ? 1 : 3;
+const REDIS = { 0: 'skip', only: 'only' }[process.env.BENCH_REDIS] ?? 'run';
 const DURATION = QUICK ? 2 : positive(process.env.BENCH_DURATION, 10) || 10;
 const TARGET_WARMUP = QUICK ? 1 : 5;
 const SCENARIO_WARMUP = QUICK ? 1 : 2;
@@ -1109,7 +1113,7 @@ async function main() {
     .map((id) => id.trim())
     .filter(Boolean);
   const targets = (only ? TARGETS.filter((t) => only.includes(t.id)) : TARGETS).filter(
-    (t) => (FLOOD !== 'only' || t.app) && METRICS !== 'only',
+    (t) => (FLOOD !== 'only' || t.app) && METRICS !== 'only' && REDIS !== 'only',
   );
   say(
     `${QUICK ? 'quick' : 'full'} run: ${DURATION} s per measurement; targets ${targets.map((t) => t.id).join(', ')}`,
@@ -1118,7 +1122,18 @@ async function main() {
   say(`scrypt alone: ${hashMs.toFixed(1)} ms per hash`);
   for (const target of targets) await benchTarget(target);
   if (BIG_ROWS > 0 && targets.some((t) => t.bigStore)) await benchPurge();
-  if (METRICS !== 'skip') await metricsCost();
+  if (METRICS !== 'skip' && REDIS !== 'only') await metricsCost();
+  const redis =
+    REDIS === 'skip' || FLOOD === 'only' || METRICS === 'only'
+      ? undefined
+      : await redisComparison({
+          duration: DURATION,
+          warmup: SCENARIO_WARMUP,
+          rounds: METRICS_ROUNDS,
+          say,
+        });
+  rows.push(...(redis?.rows ?? []));
+  notes.push(...(redis?.notes ?? []));
   notes.push(
     'peak RSS MB: VmRSS of the Node server process, sampled every 100 ms while measuring; for ' +
       "app (redis) the redis-server process's own memory is not included.",
@@ -1139,7 +1154,14 @@ async function main() {
     settings.mode += '; BENCH_FLOOD=only: app targets, sign-in flood scenario only';
   if (METRICS === 'only') settings.mode += '; BENCH_METRICS=only: metrics on vs off only';
   const markdown = await prettify(
-    report({ info, settings, rows, checks: checks(), notes, finishedLoad: loadavg()[0] }),
+    report({
+      info,
+      settings,
+      rows,
+      checks: [...checks(), ...(redis?.checks ?? [])],
+      notes,
+      finishedLoad: loadavg()[0],
+    }),
     join(RESULTS, 'latest.md'),
   );
   mkdirSync(RESULTS, { recursive: true });

@@ -2,7 +2,8 @@
 // same run, in alternating rounds (so drift from other work on the machine falls on both); and
 // the cost of WAIT: the app behind Sentinel with one replica, REDIS_MIN_REPLICAS=1 against 0.
 // Part of `npm run bench` (BENCH_REDIS=0 skips it, BENCH_REDIS=only runs nothing else); alone:
-// `npm run build && node bench/redis-compare.mjs` (BENCH_DURATION, BENCH_ROUNDS=3).
+// `npm run build && node bench/redis-compare.mjs` (BENCH_DURATION, BENCH_ROUNDS=3). With
+// BENCH_BEFORE=DIR the app built in DIR (another checkout) takes part too, for before/after.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,11 @@ const BASELINE = {
   script: join(ROOT, 'bench', 'baseline', 'server.mjs'),
   env: { BASELINE_STORE: 'redis' },
   ready: '/login',
+};
+const BEFORE = process.env.BENCH_BEFORE && {
+  ...APP,
+  label: 'before (redis)',
+  script: join(resolve(process.env.BENCH_BEFORE), 'dist', 'main.js'),
 };
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -156,32 +162,36 @@ export async function redisComparison({ duration = 10, warmup = 2, rounds = 3, s
   const plan = SCENARIOS.flatMap((scenario) =>
     [32, 128].map((connections) => ({ scenario, connections })),
   );
-  const app = [];
-  const baseline = [];
+  const targets = [APP, BASELINE, ...(BEFORE ? [BEFORE] : [])];
+  const results = new Map(targets.map((target) => [target, []]));
   for (let round = 0; round < rounds; round++) {
-    // Alternate which goes first, so neither always follows the other's load.
-    const order = round % 2 ? [BASELINE, APP] : [APP, BASELINE];
+    // Rotate which goes first, so none always follows another's load.
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
     for (const target of order) {
       const redis = await startRedis();
       try {
         const options = { duration, warmup, say };
         const env = { REDIS_URL: redis.url };
-        const results = await measureTarget(target, env, plan, options, [redis.pid]);
-        (target === APP ? app : baseline).push(results);
+        results.get(target).push(await measureTarget(target, env, plan, options, [redis.pid]));
       } finally {
         await redis.stop();
       }
     }
   }
-  const rows = [...medianRows(APP.label, plan, app), ...medianRows(BASELINE.label, plan, baseline)];
-  const checks = plan.map(({ scenario, connections }, i) => {
-    const [ours, theirs] = [rows[i], rows[plan.length + i]];
-    const r = ratio(ours, theirs);
-    return {
-      status: r >= 1 ? 'PASS' : 'FAIL',
-      text: `${scenario.scenario} @${connections}: Redis store ${fmtRate(ours.result.rps)} req/s = ${r.toFixed(2)} × express-session + connect-redis (${fmtRate(theirs.result.rps)} req/s), medians of ${rounds} alternating rounds (CPU per request, server + Redis: ${ours.cpu.toFixed(3)} vs ${theirs.cpu.toFixed(3)} ms); target ≥ 1.0`,
-    };
-  });
+  const [app, baseline, before] = targets.map((target) =>
+    medianRows(target.label, plan, results.get(target)),
+  );
+  const rows = [...app, ...baseline, ...(before ?? [])];
+  const checks = plan.flatMap(({ scenario, connections }, i) =>
+    [app, before].filter(Boolean).map((ours) => {
+      const [mine, theirs] = [ours[i], baseline[i]];
+      const r = ratio(mine, theirs);
+      return {
+        status: r >= 1 ? 'PASS' : 'FAIL',
+        text: `${scenario.scenario} @${connections}: ${mine.target} ${fmtRate(mine.result.rps)} req/s = ${r.toFixed(2)} × express-session + connect-redis (${fmtRate(theirs.result.rps)} req/s), medians of ${rounds} rotating rounds (CPU per request, server + Redis: ${mine.cpu.toFixed(3)} vs ${theirs.cpu.toFixed(3)} ms); target ≥ 1.0`,
+      };
+    }),
+  );
 
   // WAIT: the same app behind Sentinel, each write confirmed by the replica or not.
   const waitPlan = SCENARIOS.map((scenario) => ({ scenario, connections: 32 }));

@@ -309,6 +309,15 @@ describe('an operator points the server at a service that does not answer', () =
       env: { SESSION_STORE: 'redis', REDIS_SENTINELS: '127.0.0.1:1,127.0.0.1:2' },
       line: /cannot connect to Redis through the Sentinels 127\.0\.0\.1:1,127\.0\.0\.1:2 \(master mymaster\): .*ECONNREFUSED.*/,
     },
+    {
+      story: 'REDIS_CLUSTER_NODES none of which answers: one line naming them, not the password',
+      env: {
+        SESSION_STORE: 'redis',
+        REDIS_URL: 'redis://:s3cret@127.0.0.1:1',
+        REDIS_CLUSTER_NODES: '127.0.0.1:1',
+      },
+      line: /cannot connect to Redis Cluster at 127\.0\.0\.1:1: .*ECONNREFUSED.*/,
+    },
   ];
 
   it.for(cases)('$story', async ({ env, line }, ctx) => {

@@ -24,6 +24,7 @@ export interface RedisCommands extends ScriptRunner {
   hmGet(key: string, fields: string[]): Promise<(string | null)[]>;
   zRange(key: string, start: number, stop: number): Promise<string[]>;
   zRem(key: string, members: string[]): Promise<number>;
+  zRemRangeByScore(key: string, min: string, max: number): Promise<number>;
   unlink(key: string): Promise<number>;
   ping(): Promise<string>;
   wait(replicas: number, timeoutMs: number): Promise<number>;

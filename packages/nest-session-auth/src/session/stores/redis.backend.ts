@@ -37,9 +37,9 @@ const SUMMARY = ['owner', 'handle', 'createdAt', 'lastSeen', 'userAgent', 'ip', 
 /**
  * Sessions in Redis: a hash per session (data, revision, metadata) that Redis expires itself
  * (PEXPIREAT), written and indexed by one Lua script (see redis-scripts.ts), so a page view is
- * one HMGET and a write one EVALSHA. An owner's index may hold ids of sessions gone since:
- * listing checks each against its hash and drops those, so a Cluster can keep the index in
- * another slot. With `minReplicas`, a write is answered only once replicas have it (WAIT).
+ * one HMGET and a write one EVALSHA. An owner's index may hold ids of sessions gone since (a
+ * sign-out is one UNLINK): listing checks each against its hash, so a Cluster can keep the
+ * index in another slot. With `minReplicas`, a write is answered only once replicas have it.
  */
 export class RedisBackend implements SessionBackend {
   private readonly acks?: ReplicaAcks;
@@ -110,9 +110,11 @@ export class RedisBackend implements SessionBackend {
   async removeOwned(owner: string, which: OwnedSelector): Promise<number> {
     const owned = await this.timed(this.owned(owner, 0));
     const chosen = owned.filter(([, handle]) => selects(which, handle));
+    const sids = chosen.map(([sid]) => sid!);
     const removed = await this.timed(
-      Promise.all(chosen.map(([sid]) => this.redis.unlink(this.key(sid!)))),
+      Promise.all(sids.map((sid) => this.redis.unlink(this.key(sid)))),
     );
+    if (sids.length > 0) await this.timed(this.redis.zRem(this.ownerKey(owner), sids));
     return removed.reduce((sum, n) => sum + n, 0);
   }
 
@@ -177,16 +179,18 @@ export class RedisBackend implements SessionBackend {
   }
 
   /**
-   * The owner's sessions live at `now` as [sid, handle, createdAt, lastSeen, userAgent, ip];
-   * index entries whose session is gone, expired or another's are dropped on the way.
+   * The owner's sessions live at `now` as [sid, handle, createdAt, lastSeen, userAgent, ip].
+   * Index entries are dropped only once their score (expiry) has passed: in a Cluster a new
+   * session is indexed just before it is written, so a missing hash may be one about to appear.
    */
   private async owned(owner: string, now: number) {
     const index = this.ownerKey(owner);
-    const sids = await this.redis.zRange(index, 0, -1);
+    const [, sids] = await Promise.all([
+      this.redis.zRemRangeByScore(index, '-inf', now),
+      this.redis.zRange(index, 0, -1),
+    ]);
     const rows = await Promise.all(sids.map((sid) => this.redis.hmGet(this.key(sid), SUMMARY)));
     const live = (row: (string | null)[]) => row[0] === owner && Number(row[6]) > now;
-    const stale = sids.filter((_, i) => !live(rows[i]));
-    if (stale.length > 0) await this.redis.zRem(index, stale);
     return sids.flatMap((sid, i) => (live(rows[i]) ? [[sid, ...rows[i].slice(1, 6)]] : []));
   }
 

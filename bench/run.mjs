@@ -12,6 +12,8 @@
 //   BENCH_METRICS=0       skip metrics on vs off; BENCH_METRICS=only: nothing else
 //   BENCH_FLOOR=0         skip the framework floor comparison; BENCH_FLOOR=only: nothing else
 //   BENCH_FLOOR_ROUNDS=3  interleaved rounds of the floor comparison (median reported)
+//   BENCH_REDIS=0         skip the Redis store vs connect-redis and the cost of WAIT
+//                         (bench/redis-compare.mjs); BENCH_REDIS=only: nothing else
 //   REDIS_URL             use this Redis for app-redis instead of starting redis-server
 //   BENCH_BEFORE=DIR      also bench the app built in DIR (another checkout, built) on SQLite and
 //                         Redis, as before-sqlite and before-redis, for before/after ratios
@@ -54,6 +56,7 @@ import {
 } from './lib/proc.mjs';
 import { fmtMs, fmtRate, machineInfo, prettify, report, statusCounts } from './lib/report.mjs';
 import { floorChecks, floorComparison, floorTargets } from './floor/compare.mjs';
+import { redisComparison } from './redis-compare.mjs';
 import {
   countRows,
   firstSidExpiringAt,
@@ -106,6 +109,7 @@ const FLOOR_TARGETS = floorTargets(
 );
 /** Alternating rounds of metrics off / on: the machine is shared, so one pair would be noise. */
 const METRICS_ROUNDS = QUICK ? 1 : 3;
+const REDIS = { 0: 'skip', only: 'only' }[process.env.BENCH_REDIS] ?? 'run';
 const DURATION = QUICK ? 2 : positive(process.env.BENCH_DURATION, 10) || 10;
 const TARGET_WARMUP = QUICK ? 1 : 5;
 const SCENARIO_WARMUP = QUICK ? 1 : 2;
@@ -1116,7 +1120,8 @@ async function main() {
     .map((id) => id.trim())
     .filter(Boolean);
   const targets = (only ? TARGETS.filter((t) => only.includes(t.id)) : TARGETS).filter(
-    (t) => (FLOOD !== 'only' || t.app) && METRICS !== 'only' && FLOOR !== 'only',
+    (t) =>
+      (FLOOD !== 'only' || t.app) && METRICS !== 'only' && FLOOR !== 'only' && REDIS !== 'only',
   );
   say(
     `${QUICK ? 'quick' : 'full'} run: ${DURATION} s per measurement; targets ${targets.map((t) => t.id).join(', ')}`,
@@ -1125,8 +1130,8 @@ async function main() {
   say(`scrypt alone: ${hashMs.toFixed(1)} ms per hash`);
   for (const target of targets) await benchTarget(target);
   if (BIG_ROWS > 0 && targets.some((t) => t.bigStore)) await benchPurge();
-  if (METRICS !== 'skip' && FLOOR !== 'only') await metricsCost();
-  if (FLOOR !== 'skip' && METRICS !== 'only' && FLOOD !== 'only') {
+  if (METRICS !== 'skip' && FLOOR !== 'only' && REDIS !== 'only') await metricsCost();
+  if (FLOOR !== 'skip' && METRICS !== 'only' && FLOOD !== 'only' && REDIS !== 'only') {
     await floorComparison({
       targets: FLOOR_TARGETS,
       addRow,
@@ -1139,6 +1144,17 @@ async function main() {
       user: USER,
     });
   }
+  const redis =
+    REDIS === 'skip' || FLOOD === 'only' || METRICS === 'only' || FLOOR === 'only'
+      ? undefined
+      : await redisComparison({
+          duration: DURATION,
+          warmup: SCENARIO_WARMUP,
+          rounds: METRICS_ROUNDS,
+          say,
+        });
+  rows.push(...(redis?.rows ?? []));
+  notes.push(...(redis?.notes ?? []));
   notes.push(
     'peak RSS MB: VmRSS of the Node server process, sampled every 100 ms while measuring; for ' +
       "app (redis) the redis-server process's own memory is not included.",
@@ -1159,8 +1175,17 @@ async function main() {
     settings.mode += '; BENCH_FLOOD=only: app targets, sign-in flood scenario only';
   if (METRICS === 'only') settings.mode += '; BENCH_METRICS=only: metrics on vs off only';
   if (FLOOR === 'only') settings.mode += '; BENCH_FLOOR=only: the framework floor comparison only';
+  if (REDIS === 'only')
+    settings.mode += '; BENCH_REDIS=only: the Redis store vs connect-redis only';
   const markdown = await prettify(
-    report({ info, settings, rows, checks: checks(), notes, finishedLoad: loadavg()[0] }),
+    report({
+      info,
+      settings,
+      rows,
+      checks: [...checks(), ...(redis?.checks ?? [])],
+      notes,
+      finishedLoad: loadavg()[0],
+    }),
     join(RESULTS, 'latest.md'),
   );
   mkdirSync(RESULTS, { recursive: true });

@@ -67,7 +67,7 @@ function sessionStore(config: AppConfig): SessionStoreOptions {
     case 'sqlite':
       return { type: 'sqlite', file: join(config.dataDir, 'sessions.db') };
     case 'redis':
-      return { type: 'redis', url: config.redisUrl };
+      return { type: 'redis', ...config.redis };
     case 'postgres':
       // loadConfig accepts SESSION_STORE=postgres only with a PostgreSQL DATABASE_URL.
       return { type: 'postgres', url: (config.accountsDatabase as { url: string }).url };

@@ -264,6 +264,11 @@ describe.concurrent('an operator with a bad configuration gets one clear line an
       line: /METRICS_PORT must be a port number 1-65535 \(got "prometheus"\)/,
     },
     {
+      story: 'a REDIS_SENTINELS entry without a port',
+      env: () => ({ SESSION_STORE: 'redis', REDIS_SENTINELS: 'sentinel-1:26379,sentinel-2' }),
+      line: /REDIS_SENTINELS must be a comma-separated list of host:port \(got "sentinel-1:26379,sentinel-2"\)/,
+    },
+    {
       story: 'a SESSION_SECRET list with an empty entry',
       env: () => ({ SESSION_SECRET: 'a,,b' }),
       line: /SESSION_SECRET must be a comma-separated list without empty entries/,
@@ -298,6 +303,20 @@ describe('an operator points the server at a service that does not answer', () =
       story: 'a REDIS_URL nothing listens on: one line naming Redis, not its password',
       env: { SESSION_STORE: 'redis', REDIS_URL: 'redis://:s3cret@127.0.0.1:1' },
       line: /cannot connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED.*/,
+    },
+    {
+      story: 'REDIS_SENTINELS none of which answers: one line naming them',
+      env: { SESSION_STORE: 'redis', REDIS_SENTINELS: '127.0.0.1:1,127.0.0.1:2' },
+      line: /cannot connect to Redis through the Sentinels 127\.0\.0\.1:1,127\.0\.0\.1:2 \(master mymaster\): .*ECONNREFUSED.*/,
+    },
+    {
+      story: 'REDIS_CLUSTER_NODES none of which answers: one line naming them, not the password',
+      env: {
+        SESSION_STORE: 'redis',
+        REDIS_URL: 'redis://:s3cret@127.0.0.1:1',
+        REDIS_CLUSTER_NODES: '127.0.0.1:1',
+      },
+      line: /cannot connect to Redis Cluster at 127\.0\.0\.1:1: .*ECONNREFUSED.*/,
     },
   ];
 

@@ -126,3 +126,37 @@ describe.skipIf(!redisUrl)('a Redis outage', () => {
     expect((await t.agent().get('/health')).status).toBe(200);
   });
 });
+
+describe.skipIf(!redisUrl)('Redis round trips', () => {
+  let redis: OwnRedis;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    redis = await OwnRedis.start();
+    t = await createTestApp({ SESSION_STORE: 'redis', REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await t.close();
+    await redis.dispose();
+  });
+
+  it('serves a page view with one HMGET; a write adds one script run by SHA, sent whole once after a SCRIPT FLUSH', async () => {
+    const browser = t.agent();
+    await register(browser, 'counted');
+    const token = csrfToken((await browser.get('/')).text);
+    const setTheme = (theme: string) =>
+      browser.post('/preferences').type('form').send({ theme, _csrf: token });
+
+    expect(await redis.commandsDuring(() => browser.get('/'))).toEqual(['hmget']);
+    expect(await redis.commandsDuring(() => setTheme('dark'))).toEqual(['hmget', 'evalsha']);
+
+    await redis.command(['SCRIPT', 'FLUSH']);
+    expect(await redis.commandsDuring(() => setTheme('light'))).toEqual([
+      'hmget',
+      'evalsha',
+      'eval',
+    ]);
+    expect(await redis.commandsDuring(() => setTheme('dark'))).toEqual(['hmget', 'evalsha']);
+    expect((await browser.get('/')).text).toContain('data-theme="dark"');
+  });
+});

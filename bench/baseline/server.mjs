@@ -3,8 +3,9 @@
 // (the store opens the file itself, with its defaults: rollback journal, or WAL with
 // BASELINE_WAL=1 through its `concurrentDb` option) + hbs; with BASELINE_STORE=pg the sessions go
 // to connect-pg-simple at DATABASE_URL instead, with its defaults (its own table, created if
-// missing; `touch` on every request). Users are kept in a small SQLite table with the same
-// scrypt parameters as the app, so sign-in costs the same hash.
+// missing; `touch` on every request), and with BASELINE_STORE=redis to connect-redis at
+// REDIS_URL, with its defaults (`touch`, an EXPIRE, on every request). Users are kept in a
+// small SQLite table with the same scrypt parameters as the app, so sign-in costs the same hash.
 //
 // Like most tutorials it has no CSRF tokens, no security headers and no server-side timeouts:
 // it does less work per request than the app, never more. The session cookie keeps
@@ -14,10 +15,12 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import connectPgSimple from 'connect-pg-simple';
+import { RedisStore } from 'connect-redis';
 import connectSqlite3 from 'connect-sqlite3';
 import express from 'express';
 import session from 'express-session';
 import hbs from 'hbs';
+import { createClient } from 'redis';
 import sqlite3 from 'sqlite3';
 
 const SQLiteStore = connectSqlite3(session);
@@ -56,16 +59,26 @@ app.set('views', join(here, 'views'));
 
 app.use('/assets', express.static(join(here, '..', '..', 'public')));
 app.use(express.urlencoded({ extended: false }));
+/** connect-redis's README: a connected node-redis client. */
+async function redisStore() {
+  const client = createClient({ url: process.env.REDIS_URL });
+  client.on('error', (error) => process.stderr.write(`redis: ${error.message}\n`));
+  await client.connect();
+  return new RedisStore({ client });
+}
+
 app.use(
   session({
     store:
       process.env.BASELINE_STORE === 'pg'
         ? new PgStore({ conString: process.env.DATABASE_URL, createTableIfMissing: true })
-        : new SQLiteStore({
-            db: 'sessions.db',
-            dir: dataDir,
-            ...(process.env.BASELINE_WAL === '1' && { concurrentDb: true }),
-          }),
+        : process.env.BASELINE_STORE === 'redis'
+          ? await redisStore()
+          : new SQLiteStore({
+              db: 'sessions.db',
+              dir: dataDir,
+              ...(process.env.BASELINE_WAL === '1' && { concurrentDb: true }),
+            }),
     secret: process.env.SESSION_SECRET ?? 'keyboard cat',
     resave: false,
     saveUninitialized: false,

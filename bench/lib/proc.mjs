@@ -180,14 +180,28 @@ export async function startServer({
   };
 }
 
-/** A throw-away Redis on core 0 (no persistence), when redis-server is installed. */
-export async function startRedis() {
+/**
+ * A throw-away Redis on core 0 (no persistence), when redis-server is installed; `args` make it
+ * a replica, and a `config` file (which Sentinel must be able to rewrite) a Sentinel.
+ */
+export async function startRedis({ args = [], config } = {}) {
   const binary = which('redis-server');
   if (!binary) return undefined;
   const port = await freePort();
   const child = spawnPinned(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    [
+      ...(config ? [config, '--sentinel'] : []),
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      ...args,
+    ],
     { stdio: 'ignore' },
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -195,6 +209,7 @@ export async function startRedis() {
     if ((await redisCommand(port, 'PING')) === '+PONG') {
       return {
         url: `redis://127.0.0.1:${port}`,
+        port,
         pid: child.pid,
         /** Number of keys (DBSIZE). */
         async keys() {

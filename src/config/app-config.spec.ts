@@ -72,6 +72,13 @@ describe(loadConfig.name, () => {
     ['METRICS_PORT', '9100.5'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
+    ['REDIS_SENTINELS', 'sentinel-1'],
+    ['REDIS_SENTINELS', 'sentinel-1:26379,'],
+    ['REDIS_SENTINELS', 'sentinel-1:0'],
+    ['REDIS_CLUSTER_NODES', 'a:7000;b:7001'],
+    ['REDIS_CLUSTER_NODES', 'redis://a:7000'],
+    ['REDIS_MIN_REPLICAS', '-1'],
+    ['REDIS_MIN_REPLICAS', 'one'],
   ])('rejects %s=%j with one line naming the variable', (name, value) => {
     const error = thrownBy({ [name]: value });
 
@@ -88,6 +95,42 @@ describe(loadConfig.name, () => {
       sessionStore: 'postgres',
       accountsDatabase: { type: 'postgres', url },
     });
+  });
+
+  it('finds Redis through Sentinels or a Cluster when their lists are set', () => {
+    expect(loadConfig(env()).redis).toEqual({ url: 'redis://127.0.0.1:6379' });
+    const sentinels = { REDIS_SENTINELS: 's1:26379, [::1]:26380', REDIS_MIN_REPLICAS: '2' };
+    expect(loadConfig(env(sentinels)).redis).toMatchObject({
+      sentinel: {
+        nodes: [
+          { host: 's1', port: 26379 },
+          { host: '::1', port: 26380 },
+        ],
+        name: undefined, // the package's default, mymaster
+      },
+      minReplicas: 2,
+    });
+    expect(
+      loadConfig(env({ REDIS_CLUSTER_NODES: 'r1:7000,r2:7001', REDIS_URL: 'redis://:pw@x' })).redis,
+    ).toEqual({
+      url: 'redis://:pw@x',
+      cluster: {
+        nodes: [
+          { host: 'r1', port: 7000 },
+          { host: 'r2', port: 7001 },
+        ],
+      },
+    });
+  });
+
+  it.each([
+    [{ REDIS_SENTINELS: 's:26379', REDIS_CLUSTER_NODES: 'r:7000' }, /exclude each other/],
+    [
+      { REDIS_CLUSTER_NODES: 'r:7000', REDIS_MIN_REPLICAS: '1' },
+      /not supported with REDIS_CLUSTER_NODES/,
+    ],
+  ])('refuses Redis settings that cannot work together (%j) in one line', (vars, line) => {
+    expect((thrownBy(vars) as ConfigError).message).toMatch(line);
   });
 
   it('turns metrics and tracing on only when their variables are set', () => {

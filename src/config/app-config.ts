@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { DatabaseTarget } from 'nest-session-auth';
+import type { DatabaseTarget, RedisNode, RedisStoreOptions } from 'nest-session-auth';
 import { AUTH_DEFAULTS, SESSION_DEFAULTS } from 'nest-session-auth/defaults';
 import { logLevelSchema, type LogLevel } from '../logging/log-level.js';
 
@@ -20,7 +20,8 @@ export interface AppConfig {
   production: boolean;
   dataDir: string;
   sessionStore: SessionStoreType;
-  redisUrl: string;
+  /** Where `SESSION_STORE=redis` keeps sessions: a server, Sentinel's primary or a Cluster. */
+  redis: Omit<RedisStoreOptions, 'type'>;
   /**
    * Where accounts live: `DATA_DIR/accounts.db`, or the PostgreSQL server of `DATABASE_URL`
    * (with `SESSION_STORE=postgres`, the sessions too).
@@ -103,6 +104,29 @@ const port = <T extends number | undefined>(name: string, fallback: T, min: numb
       return value;
     });
 
+/** A comma-separated `host:port` list, or undefined when unset. */
+const nodeList = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx): RedisNode[] | undefined => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const nodes = raw
+        .split(',')
+        .map((entry) => /^\s*([\w.-]+|\[[\da-f:]+\]):(\d+)\s*$/i.exec(entry));
+      if (nodes.some((node) => !node || Number(node[2]) < 1 || Number(node[2]) > 65535)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a comma-separated list of host:port (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return nodes.map((node) => ({
+        host: node![1].replace(/^\[|\]$/g, ''),
+        port: Number(node![2]),
+      }));
+    });
+
 const envSchema = z.object({
   PORT: port('PORT', 3000, 0),
   // Prometheus needs a known port: 0 (any free port) would be unreachable.
@@ -136,6 +160,16 @@ const envSchema = z.object({
       return store;
     }),
   REDIS_URL: z.string().optional(),
+  REDIS_SENTINELS: nodeList('REDIS_SENTINELS'),
+  REDIS_SENTINEL_NAME: z.string().optional(),
+  REDIS_CLUSTER_NODES: nodeList('REDIS_CLUSTER_NODES'),
+  REDIS_MIN_REPLICAS: z
+    .string()
+    .optional()
+    .refine((raw) => !raw?.trim() || /^\d+$/.test(raw.trim()), {
+      message: 'REDIS_MIN_REPLICAS must be a whole number, 0 or more',
+    })
+    .transform((raw) => (raw?.trim() ? Number(raw) : undefined)),
   DATABASE_URL: z.string().optional(),
   SESSION_SECRET: z.string().optional(),
   TRUST_PROXY: z.string().optional(),
@@ -177,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'SESSION_STORE=postgres keeps sessions in the database of DATABASE_URL, which must then be a postgres:// or postgresql:// URL',
     );
   }
+  const redis = redisTarget(vars);
   if (vars.METRICS_PORT !== undefined && vars.METRICS_PORT === vars.PORT) {
     throw new ConfigError(
       `METRICS_PORT must differ from PORT (both ${vars.PORT}): metrics are never served on the public port`,
@@ -189,7 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     production,
     dataDir,
     sessionStore: vars.SESSION_STORE,
-    redisUrl: vars.REDIS_URL || SESSION_DEFAULTS.redisUrl,
+    redis,
     accountsDatabase: accounts,
     sessionSecrets: sessionSecrets(vars.SESSION_SECRET, production, dataDir),
     trustProxy,
@@ -212,6 +247,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       trustProxy === true
         ? [`TRUST_PROXY=true is accepted only outside production: ${TRUST_EVERY_HOP}`]
         : [],
+  };
+}
+
+/** REDIS_URL, with REDIS_SENTINELS (and its master name) or REDIS_CLUSTER_NODES. */
+function redisTarget(vars: z.infer<typeof envSchema>): AppConfig['redis'] {
+  const { REDIS_SENTINELS: sentinels, REDIS_CLUSTER_NODES: cluster } = vars;
+  if (sentinels && cluster) {
+    throw new ConfigError('REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other: set one');
+  }
+  if (cluster && vars.REDIS_MIN_REPLICAS) {
+    throw new ConfigError('REDIS_MIN_REPLICAS is not supported with REDIS_CLUSTER_NODES');
+  }
+  return {
+    url: vars.REDIS_URL || SESSION_DEFAULTS.redisUrl,
+    sentinel: sentinels && {
+      nodes: sentinels,
+      name: vars.REDIS_SENTINEL_NAME?.trim() || undefined,
+    },
+    cluster: cluster && { nodes: cluster },
+    minReplicas: vars.REDIS_MIN_REPLICAS,
   };
 }
 

@@ -3,6 +3,7 @@ export { RESOLVED_SESSION_OPTIONS, SESSION_DEFAULTS, SESSION_STORE } from './ses
 export { SessionLifetime } from './session-lifetime.js';
 export type {
   NamedSessionStore,
+  RedisStoreOptions,
   ResolvedSessionOptions,
   SessionModuleOptions,
   SessionStoreOptions,
@@ -14,6 +15,7 @@ export { SessionStoreUnavailableException } from './session-store-unavailable.ex
 export type { MergeCheck } from './stores/session-persistence.js';
 export { VISITOR_COOKIE, type VisitorValueCheck } from './visitor-cookie.js';
 export type { ManagedSessionStore } from './stores/managed-session-store.js';
+export type { RedisNode } from './stores/redis-connection.js';
 export {
   RevisionedSessionStore,
   revisioned,

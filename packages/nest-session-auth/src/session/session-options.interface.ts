@@ -1,4 +1,5 @@
 import type { RedisClientOptions } from 'redis';
+import type { RedisNode } from './stores/redis-connection.js';
 import type { SessionBackend } from './stores/session-backend.js';
 
 /** A store named by type, for the backends this package ships. */
@@ -11,9 +12,32 @@ export type NamedSessionStore =
    * Redis, for instances on several machines. `client` takes further node-redis client
    * options (TLS, credentials, timeouts); `rediss://` URLs use TLS.
    */
-  | { type: 'redis'; url: string; prefix?: string; client?: RedisClientOptions }
+  | RedisStoreOptions
   /** PostgreSQL (the accounts database, say), for instances on several machines without Redis. */
   | { type: 'postgres'; url: string };
+
+export interface RedisStoreOptions {
+  type: 'redis';
+  /** The server; with `sentinel` or `cluster`, only its credentials (and database) apply. */
+  url: string;
+  /** @default 'nsa:' */
+  prefix?: string;
+  client?: RedisClientOptions;
+  /**
+   * Find the primary through these Sentinels and follow its failovers without a restart.
+   * @example { nodes: [{ host: 'sentinel-1', port: 26379 }], name: 'mymaster' }
+   */
+  sentinel?: { nodes: RedisNode[]; /** @default 'mymaster' */ name?: string };
+  /** A Redis Cluster, found through any of these nodes. */
+  cluster?: { nodes: RedisNode[] };
+  /**
+   * Replicas that must have each session write (`WAIT`, 1 s) before it is acknowledged; a write
+   * they do not confirm in time fails (503), so an answered write survives a failover.
+   * Not supported with `cluster`.
+   * @default 1 with `sentinel`, else 0
+   */
+  minReplicas?: number;
+}
 
 /** Where sessions are kept: a named store, or a backend of your own (or a function making one). */
 export type SessionStoreOptions =

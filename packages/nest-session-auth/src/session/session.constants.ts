@@ -22,6 +22,8 @@ export const SESSION_DEFAULTS = {
   sqliteFile: 'data/sessions.db',
   /** The server of `store: 'redis'`. */
   redisUrl: 'redis://127.0.0.1:6379',
+  /** The Sentinel master group of a Redis store with `sentinel`. */
+  redisSentinelName: 'mymaster',
   csrfCookieName: 'csrf',
   visitorCookieName: 'visitor',
 } as const;

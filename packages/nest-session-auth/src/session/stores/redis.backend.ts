@@ -1,9 +1,12 @@
-import { Logger } from '@nestjs/common';
-import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
 import { RateLimiterRedis, RLWrapperTimeouts } from 'rate-limiter-flexible';
-import { redactUrl } from '../../database/database.js';
 import { withDeadline } from './callback.js';
-import { RedisScripts } from './redis-scripts.js';
+import {
+  connectRedis,
+  type RedisConnectOptions,
+  type RedisConnection,
+} from './redis-connection.js';
+import { ReplicaAcks } from './redis-replicas.js';
+import { loadScripts, runScript, type ScriptName } from './redis-scripts.js';
 import type {
   AttemptCounterOptions,
   OwnedSelector,
@@ -12,50 +15,70 @@ import type {
   SessionSummary,
   StoredSession,
 } from './session-backend.js';
-import { recordValues } from './session-backend.js';
-
-const logger = new Logger('RedisSessionStore');
+import { recordValues, selects } from './session-backend.js';
 
 /**
  * An operation the server does not answer within this fails (503) instead of holding the
  * request; node-redis's own command timeout only covers commands not yet sent.
  */
 const OPERATION_TIMEOUT_MS = 2000;
-/** Start-up gives up after this; the spec allows 10 s for an unreachable Redis to be reported. */
-const CONNECT_TIMEOUT_MS = 5000;
+/** How long a write waits for its replicas before it fails (within the operation's 2 s). */
+const REPLICA_TIMEOUT_MS = 1000;
 
-export interface RedisBackendOptions {
-  url: string;
+export interface RedisBackendOptions extends RedisConnectOptions {
   /** Key prefix, so several apps can share one Redis; session ids never contain a colon. */
   prefix: string;
-  /** Further node-redis client options (TLS, credentials and the like). */
-  client?: RedisClientOptions;
+  /** Replicas each session write must reach (WAIT) before it is acknowledged; default 1 with Sentinel, else 0. */
+  minReplicas?: number;
 }
+
+const SUMMARY = ['owner', 'handle', 'createdAt', 'lastSeen', 'userAgent', 'ip', 'expired'];
 
 /**
  * Sessions in Redis: a hash per session (data, revision, metadata) that Redis expires itself
- * (PEXPIREAT), written and indexed by one Lua script per operation (see redis-scripts.ts).
- * Commands are not queued while disconnected and fail after 2 s, so an outage is a quick 503,
- * not a hang; the client reconnects by itself.
+ * (PEXPIREAT), written and indexed by one Lua script (see redis-scripts.ts), so a page view is
+ * one HMGET and a write one EVALSHA. An owner's index may hold ids of sessions gone since (a
+ * sign-out is one UNLINK): listing checks each against its hash, so a Cluster can keep the
+ * index in another slot. With `minReplicas`, a write is answered only once replicas have it.
  */
 export class RedisBackend implements SessionBackend {
+  private readonly acks?: ReplicaAcks;
+
   private constructor(
-    private readonly client: RedisClientType,
-    private readonly scripts: RedisScripts,
+    private readonly connection: RedisConnection,
     private readonly prefix: string,
-  ) {}
+    minReplicas: number,
+  ) {
+    if (minReplicas > 0) {
+      this.acks = new ReplicaAcks(connection.redis, minReplicas, REPLICA_TIMEOUT_MS);
+    }
+  }
 
   /** Connects (failing within a few seconds if Redis cannot be reached) and loads the scripts. */
-  static async open(options: RedisBackendOptions): Promise<RedisBackend> {
-    const client = await connect(options);
-    const scripts = new RedisScripts(client);
-    await scripts.load();
-    return new RedisBackend(client, scripts, options.prefix);
+  static async open({
+    prefix,
+    minReplicas,
+    ...options
+  }: RedisBackendOptions): Promise<RedisBackend> {
+    const replicas = minReplicas ?? (options.sentinel ? 1 : 0);
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw new TypeError('RedisBackend: minReplicas must be a whole number, 0 or more');
+    }
+    if (replicas > 0 && options.cluster) {
+      throw new TypeError('RedisBackend: minReplicas is not supported with a Cluster');
+    }
+    const connection = await connectRedis(options);
+    for (const primary of await connection.primaries()) await loadScripts(primary);
+    return new RedisBackend(connection, prefix, replicas);
+  }
+
+  private get redis() {
+    return this.connection.redis;
   }
 
   async read(sid: string): Promise<StoredSession | undefined> {
     const [json, rev, expires] = await this.timed(
-      this.client.hmGet(this.key(sid), ['json', 'rev', 'expired']),
+      this.redis.hmGet(this.key(sid), ['json', 'rev', 'expired']),
     );
     if (json == null || rev == null) return undefined;
     return { json, rev: Number(rev), expires: Number(expires) };
@@ -70,14 +93,12 @@ export class RedisBackend implements SessionBackend {
   }
 
   async remove(sid: string): Promise<void> {
-    await this.timed(this.scripts.run('remove', [this.key(sid)], [this.prefix, sid]));
+    await this.timed(this.redis.unlink(this.key(sid)));
   }
 
   async listOwned(owner: string, now: number): Promise<SessionSummary[]> {
-    const rows = (await this.timed(
-      this.scripts.run('listOwned', [this.ownerKey(owner)], [String(now), this.prefix, owner]),
-    )) as (string | null)[][];
-    return rows.map(([handle, createdAt, lastSeen, userAgent, ip]) => ({
+    const owned = await this.timed(this.owned(owner, now));
+    return owned.map(([, handle, createdAt, lastSeen, userAgent, ip]) => ({
       handle: handle ?? '',
       createdAt: Number(createdAt),
       lastSeen: Number(lastSeen),
@@ -86,9 +107,15 @@ export class RedisBackend implements SessionBackend {
     }));
   }
 
-  async removeOwned(owner: string, { handle, exceptHandle }: OwnedSelector): Promise<number> {
-    const args = [this.prefix, owner, ...given(handle), ...given(exceptHandle)];
-    return Number(await this.timed(this.scripts.run('removeOwned', [this.ownerKey(owner)], args)));
+  async removeOwned(owner: string, which: OwnedSelector): Promise<number> {
+    const owned = await this.timed(this.owned(owner, 0));
+    const chosen = owned.filter(([, handle]) => selects(which, handle));
+    const sids = chosen.map(([sid]) => sid!);
+    const removed = await this.timed(
+      Promise.all(sids.map((sid) => this.redis.unlink(this.key(sid)))),
+    );
+    if (sids.length > 0) await this.timed(this.redis.zRem(this.ownerKey(owner), sids));
+    return removed.reduce((sum, n) => sum + n, 0);
   }
 
   /** Redis expires sessions itself (and owner indexes with their last session). */
@@ -104,16 +131,18 @@ export class RedisBackend implements SessionBackend {
   }
 
   async clear(): Promise<void> {
-    for await (const keys of this.scan()) if (keys.length > 0) await this.client.unlink(keys);
+    for await (const keys of this.scan()) {
+      await Promise.all(keys.map((key) => this.redis.unlink(key)));
+    }
   }
 
   async ping(): Promise<void> {
-    await this.timed(this.client.ping());
+    await this.timed(this.redis.ping());
   }
 
   attemptCounter({ name, points, duration }: AttemptCounterOptions): RLWrapperTimeouts {
     const limiter = new RateLimiterRedis({
-      storeClient: this.client,
+      storeClient: this.connection.raw,
       useRedisPackage: true,
       keyPrefix: `${this.prefix}limit:${name}`,
       points,
@@ -123,17 +152,61 @@ export class RedisBackend implements SessionBackend {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    await this.connection.close();
   }
 
-  private write(script: 'insert' | 'update', sid: string, r: SessionRecord, extra: string[]) {
-    const keys = r.owner === null ? [this.key(sid)] : [this.key(sid), this.ownerKey(r.owner)];
+  /**
+   * One script that writes the session and its index; in a Cluster the index is in another slot
+   * and written beside it, before a new session, so that no session is ever left out of it.
+   */
+  private write(script: ScriptName, sid: string, r: SessionRecord, extra: string[]) {
     const args = [...recordValues(r).map((value) => String(value ?? '')), sid, ...extra];
-    return this.timed(this.scripts.run(script, keys, args));
+    const key = this.key(sid);
+    const run = async () => {
+      if (r.owner === null) return runScript(this.redis, script, [key], args);
+      const index = this.ownerKey(r.owner);
+      if (!this.connection.cluster) return runScript(this.redis, script, [key, index], args);
+      const indexed = runScript(this.redis, 'index', [index], [String(r.expires), sid]);
+      if (script === 'insert') await indexed;
+      return (await Promise.all([runScript(this.redis, script, [key], args), indexed]))[0];
+    };
+    return this.timed(
+      run().then(async (result) => {
+        await this.acks?.confirm();
+        return result;
+      }),
+    );
   }
 
-  private scan(type?: string) {
-    return this.client.scanIterator({ MATCH: `${this.prefix}*`, COUNT: 1000, TYPE: type });
+  /**
+   * The owner's sessions live at `now` as [sid, handle, createdAt, lastSeen, userAgent, ip].
+   * Index entries are dropped only once their score (expiry) has passed: in a Cluster a new
+   * session is indexed just before it is written, so a missing hash may be one about to appear.
+   */
+  private async owned(owner: string, now: number) {
+    const index = this.ownerKey(owner);
+    const [, sids] = await Promise.all([
+      this.redis.zRemRangeByScore(index, '-inf', now),
+      this.redis.zRange(index, 0, -1),
+    ]);
+    const rows = await Promise.all(sids.map((sid) => this.redis.hmGet(this.key(sid), SUMMARY)));
+    const live = (row: (string | null)[]) => row[0] === owner && Number(row[6]) > now;
+    return sids.flatMap((sid, i) => (live(rows[i]) ? [[sid, ...rows[i].slice(1, 6)]] : []));
+  }
+
+  private async *scan(type?: string): AsyncGenerator<string[]> {
+    for (const primary of await this.connection.primaries()) {
+      let cursor = '0';
+      do {
+        const reply = await primary.scan(cursor, {
+          MATCH: `${this.prefix}*`,
+          COUNT: 1000,
+          TYPE: type,
+        });
+        cursor = reply.cursor;
+        yield reply.keys;
+      } while (cursor !== '0');
+    }
   }
 
   private timed<T>(operation: Promise<T>): Promise<T> {
@@ -147,43 +220,4 @@ export class RedisBackend implements SessionBackend {
   private ownerKey(owner: string): string {
     return `${this.prefix}owner:${owner}`;
   }
-}
-
-/** A selector field as script arguments: whether it is given, and its value. */
-const given = (value?: string) => [value === undefined ? '' : '1', value ?? ''];
-
-/** A client that reconnects by itself once started, but reports a failed first connect at once. */
-async function connect(options: RedisBackendOptions): Promise<RedisClientType> {
-  let started = false;
-  let lastError = '';
-  const client = createClient({
-    ...options.client,
-    url: options.url,
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      reconnectStrategy: (retries: number, cause: Error) =>
-        started ? Math.min(100 * 2 ** retries, 3000) : cause,
-      ...options.client?.socket,
-    },
-  }) as RedisClientType;
-  // Without a listener an 'error' event would crash the process; log each distinct one once.
-  client.on('error', (error: Error) => {
-    if (error.message !== lastError) logger.error(`Redis: ${(lastError = error.message)}`);
-  });
-  client.on('ready', () => {
-    if (lastError) logger.log('Redis: connected again');
-    lastError = '';
-  });
-  try {
-    await client.connect();
-  } catch (error) {
-    if (client.isOpen) client.destroy(); // a failed connect may have closed it already
-    throw new Error(
-      `cannot connect to Redis at ${redactUrl(options.url)}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  started = true;
-  return client;
 }

@@ -188,12 +188,16 @@ export async function startRedis({ args = [], config } = {}) {
   const binary = which('redis-server');
   if (!binary) return undefined;
   const port = await freePort();
+  // A replica writes the snapshot it syncs from its primary into its folder: not the work tree.
+  const dir = await mkdtemp(join(tmpdir(), 'bench-redis-'));
   const child = spawnPinned(
     binary,
     [
       ...(config ? [config, '--sentinel'] : []),
       '--port',
       String(port),
+      '--dir',
+      dir,
       '--bind',
       '127.0.0.1',
       '--save',
@@ -219,6 +223,7 @@ export async function startRedis({ args = [], config } = {}) {
         async stop() {
           child.kill('SIGTERM');
           await exited;
+          await rm(dir, { recursive: true, force: true });
         },
       };
     }

@@ -98,3 +98,11 @@ export function isSessionBackend(value: unknown): value is SessionBackend {
     methods.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
   );
 }
+
+/** Whether `which` selects a session with `handle`: the rule every backend applies. */
+export function selects({ handle, exceptHandle }: OwnedSelector, sessionHandle: string | null) {
+  return (
+    (handle === undefined || sessionHandle === handle) &&
+    (exceptHandle === undefined || sessionHandle !== exceptHandle)
+  );
+}
